@@ -1,0 +1,36 @@
+"""Build the example's database in the state real ones end up in: ``python examples/migrations/build.py``.
+
+Migrated with Alembic up to 0002; rows the application wrote since (NULL names, a duplicate SKU, a
+tag of a deleted product, a label longer than 0003 allows); and a column added by hand that the
+pending 0004 adds again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+HERE = Path(__file__).resolve().parent
+
+
+def build() -> Path:
+    db = HERE / "shop.sqlite3"
+    db.unlink(missing_ok=True)
+    command.upgrade(Config(str(HERE / "alembic.ini")), "0002")
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            """
+            INSERT INTO product (id, name, sku) VALUES (1, 'kettle', 'K-1'), (2, NULL, 'K-1'), (3, NULL, 'T-9'), (4, 'mug', NULL);
+            INSERT INTO tag (id, product_id, label) VALUES (1, 1, 'kitchen'), (2, 99, 'discontinued items'), (3, 4, 'gift');
+            ALTER TABLE product ADD COLUMN color VARCHAR(20);
+            """
+        )
+    conn.close()
+    return db
+
+
+if __name__ == "__main__":
+    print(f"built {build()}")

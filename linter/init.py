@@ -1,0 +1,198 @@
+"""``dblint init [TARGET]``: a starter ``dblint.yaml`` for one database.
+
+It looks, read-only, at the target's tables and at the working directory, then writes a commented
+config: the database URL (password replaced by ``${DBLINT_PASSWORD}``), the built-in and installed
+packs that apply (the others listed under ``disable_packs``), and the Alembic/Django migrations
+folders it found. A pack applies when its marker tables are there (:data:`PACK_MARKERS`) or, for
+packs without markers, when at least one of its rules has every table it reads.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from linter import db, plugins
+from linter.errors import ConfigError
+
+# Tables whose presence says a pack is meant for this database.
+PACK_MARKERS: dict[str, set[str]] = {
+    "specify": {"discipline", "collectionobject", "spappresourcedir", "specifyuser"},
+    "migrations": {"django_migrations", "alembic_version"},
+}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "env",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    "site-packages",
+}
+MAX_DEPTH = 4
+
+
+@dataclass
+class Findings:
+    dialect: str
+    url: str
+    tables: set[str]
+    packs: dict[str, bool] = field(default_factory=dict)  # pack -> applies
+    reasons: dict[str, str] = field(default_factory=dict)
+    alembic: list[tuple[str, str]] = field(default_factory=list)  # (kind: ini|script_location, path)
+    django: dict[str, str] = field(default_factory=dict)  # app label -> migrations folder
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Folders under ``root``, a few levels deep, skipping virtualenvs and VCS folders."""
+    stack = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        yield folder
+        if depth >= MAX_DEPTH:
+            continue
+        try:
+            children = sorted(p for p in folder.iterdir() if p.is_dir() and p.name not in SKIP_DIRS)
+        except OSError:
+            continue
+        stack += [(c, depth + 1) for c in reversed(children) if not c.name.startswith(".")]
+
+
+def find_migrations(root: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    alembic: list[tuple[str, str]] = []
+    django: dict[str, str] = {}
+    for folder in _walk(root):
+        ini = folder / "alembic.ini"
+        if ini.is_file():
+            cp = configparser.ConfigParser()
+            try:
+                cp.read(ini, encoding="utf-8")
+                if cp.has_option("alembic", "script_location"):
+                    alembic.append(("ini", os.path.relpath(ini, root)))
+            except configparser.Error:
+                pass
+        if (
+            (folder / "env.py").is_file()
+            and (folder / "versions").is_dir()
+            and (folder / "script.py.mako").is_file()
+        ):
+            rel = os.path.relpath(folder, root)
+            if not any(k == "ini" for k, _ in alembic):
+                alembic.append(("script_location", rel))
+        if folder.name == "migrations" and (folder / "__init__.py").is_file():
+            if any(p.name[:4].isdigit() for p in folder.glob("[0-9]*.py")):
+                django.setdefault(folder.parent.name, os.path.relpath(folder, root))
+    return alembic, django
+
+
+def _pack_applies(name: str, rules: Iterable[Any], tables: set[str]) -> tuple[bool, str]:
+    markers = PACK_MARKERS.get(name)
+    if markers is not None:
+        seen = sorted(markers & tables)
+        return bool(seen), (f"has {', '.join(seen)}" if seen else f"none of {', '.join(sorted(markers))}")
+    rules = list(rules)
+    needs = [[t.lower() for t in r.kind.tables(r.params)] for r in rules]
+    if not rules or any(not n for n in needs):
+        return True, "applies to any database"
+    ok = [r.id for r, n in zip(rules, needs, strict=True) if all(t in tables for t in n)]
+    return bool(ok), (
+        f"{len(ok)} of {len(rules)} rules have their tables" if ok else "none of its rules' tables exist"
+    )
+
+
+def inspect(app: Any, target: str | None, cwd: Path) -> Findings:
+    url = app.target_url(target)
+    engine = db.create_engine(url)
+    try:
+        with db.read_only(engine) as conn:
+            insp = sa.inspect(conn)
+            tables = {t.lower() for t in insp.get_table_names(schema=app.config.database.schema_name)}
+        dialect = db.dialect_of(engine)
+    finally:
+        engine.dispose()
+    f = Findings(dialect, _url_for_config(url, target, cwd), tables)
+    by_pack: dict[str, list[Any]] = {}
+    for r in app.ruleset.rules:
+        if r.pack not in ("config", "local"):
+            by_pack.setdefault(r.pack, []).append(r)
+    for _path, pack, _version in plugins.rule_sources(app.pm):
+        by_pack.setdefault(pack, [])
+    for pack, rules in sorted(by_pack.items()):
+        f.packs[pack], f.reasons[pack] = _pack_applies(pack, rules, tables)
+    f.alembic, f.django = find_migrations(cwd)
+    return f
+
+
+def _url_for_config(url: sa.URL, target: str | None, cwd: Path) -> str:
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return "sqlite://"
+        try:
+            return os.path.relpath(url.database, cwd)  # a path, relative to the config file
+        except ValueError:
+            return str(url.database)
+    if url.password:  # never write a password into a file: the config reads it from the environment
+        sentinel = "DBLINTPASSWORDPLACEHOLDER"
+        return (
+            url.set(password=sentinel)
+            .render_as_string(hide_password=False)
+            .replace(sentinel, "${DBLINT_PASSWORD}")
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def render(f: Findings, config_fields: Iterable[str]) -> str:
+    """The starter config as commented YAML."""
+    fields = set(config_fields)
+    out = [
+        "# dblint configuration written by `dblint init`; every key is described in config.example.yaml.",
+        f"# Target: a {f.dialect} database with {len(f.tables)} table(s).",
+        "",
+        "database:",
+        f"  url: {yaml.safe_dump(f.url, default_style=None).splitlines()[0]}",
+    ]
+    if f.dialect != "sqlite":
+        out += ["  statement_timeout: 5m", "  lock_timeout: 10s"]
+    out += ["", "# Rule packs, and why they do or do not apply to this database:"]
+    for pack, applies in f.packs.items():
+        out.append(f"#   {pack}: {'on' if applies else 'off'} ({f.reasons[pack]})")
+    off = [p for p, a in f.packs.items() if not a]
+    out.append(f"disable_packs: [{', '.join(off)}]")
+    out += ["", "# Extra rule files or folders of your own, relative to this file.", "rules: []"]
+    if f.alembic or f.django:
+        out += ["", "# Migrations found under this folder (read by the migrations pack)."]
+        block = ["migrations:"]
+        if f.django:
+            block += ["  django:", "    apps:"] + [
+                f"      {app}: {path}" for app, path in sorted(f.django.items())
+            ]
+        if f.alembic:
+            kind, path = f.alembic[0]
+            block += ["  alembic:", f"    {kind}: {path}"]
+        if "migrations" in fields:
+            out += block
+        else:  # this dblint has no migrations pack configuration: keep it as a note
+            out += ["# " + line for line in block]
+    out += [
+        "",
+        "# Accepted violations (rule, table and/or key, with a reason), e.g.",
+        "# suppress: [{rule: CORE002, table: import_log, reason: staging table, no key by design}]",
+        "suppress: []",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def write(path: Path, text: str, force: bool) -> None:
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; use --force to replace it (or --output - to print)")
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,143 @@
+"""``reference``: non-NULL values of ``columns`` must exist in ``references.columns`` of another
+table (orphans, pick-list values). ``case_insensitive`` compares text lower-cased.
+
+Fix, as the rule declares: ``action: set_null`` (clear the dangling values), ``delete`` (delete the
+orphan rows) or ``insert_parent`` (insert each missing parent once, with ``values`` for its other
+columns)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import Field, model_validator
+
+from linter.errors import RuleError
+from linter.hookspecs import hookimpl
+from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, count_of, fmt
+
+
+class Target(Params):
+    table: str
+    columns: list[str] = Field(min_length=1)
+    filter: dict[str, Any] | None = None
+
+
+class ReferenceParams(Params):
+    table: str
+    columns: list[str] = Field(min_length=1)
+    references: Target
+    filter: dict[str, Any] | None = None
+    case_insensitive: bool = False
+
+    @model_validator(mode="after")
+    def _same_width(self) -> ReferenceParams:
+        if len(self.columns) != len(self.references.columns):
+            raise ValueError("columns and references.columns must have the same length")
+        return self
+
+
+class ReferenceFix(FixModel):
+    action: Literal["set_null", "delete", "insert_parent"]
+    values: dict[str, Any] = {}
+
+
+class Reference(Kind[ReferenceParams, ReferenceFix]):
+    name = "reference"
+    Params = ReferenceParams
+    Fix = ReferenceFix
+
+    def title(self, params: ReferenceParams) -> str:
+        cols = ", ".join(params.columns)
+        return f"{params.table}.{cols} refers to an existing {params.references.table} row"
+
+    def tables(self, params: ReferenceParams) -> list[str]:
+        return [params.table, params.references.table]
+
+    def guaranteed(self, ctx: Context, params: ReferenceParams) -> str | None:
+        from linter import constraints
+
+        if params.references.filter:
+            return None  # the foreign key may point at parents the filter excludes
+        child, parent = ctx.table(params.table), ctx.table(params.references.table)
+        cols = [ctx.col(child, c).name for c in params.columns]
+        pcols = [ctx.col(parent, c).name for c in params.references.columns]
+        return constraints.foreign_key(ctx.schema, child, cols, parent, pcols)
+
+    def _orphans(self, ctx: Context, p: ReferenceParams) -> tuple[sa.Table, list[sa.Column[Any]], sa.ColumnElement[bool]]:
+        child = ctx.table(p.table)
+        parent: Any = ctx.table(p.references.table)
+        if parent is child:
+            parent = parent.alias("dblint_parent")
+        cols = [ctx.col(child, c) for c in p.columns]
+        pcols = [ctx.col(parent, c) for c in p.references.columns]
+        pairs = []
+        for c, pc in zip(cols, pcols, strict=True):
+            if p.case_insensitive and _is_text(c) and _is_text(pc):  # lower(integer) fails on PostgreSQL
+                pairs.append(sa.func.lower(pc) == sa.func.lower(c))
+            else:
+                pairs.append(pc == c)
+        exists = sa.exists().where(*pairs, *ctx.filters(parent, p.references.filter)).correlate(child)
+        where = sa.and_(*[c.is_not(None) for c in cols], ~exists, *ctx.filters(child, p.filter))
+        return child, cols, where
+
+    def check(self, ctx: Context, params: ReferenceParams) -> Check:
+        child, cols, where = self._orphans(ctx, params)
+        pk = list(child.primary_key.columns)
+        shown = {c.name: c for c in [*pk, *cols]}
+        q = sa.select(*[c.label(n) for n, c in shown.items()]).where(where)
+        target = f"{params.references.table}.{', '.join(params.references.columns)}"
+
+        def message(r: Any) -> str:
+            vals = ", ".join(f"{c.name}={fmt(r[c.name])}" for c in cols)
+            return f"{vals} has no match in {target}"
+
+        return Check(
+            query=q,
+            table=child.name,
+            key=[c.name for c in (pk or cols)],
+            message=message,
+            count_query=sa.select(sa.func.count()).select_from(child).where(where),
+        )
+
+    def fix(self, ctx: Context, params: ReferenceParams, fix: ReferenceFix) -> list[FixStep]:
+        child, cols, where = self._orphans(ctx, params)
+        touched = count_of(sa.select(sa.literal(1)).select_from(child).where(where))
+        if fix.action == "set_null":
+            for c in cols:
+                if not c.nullable:
+                    raise RuleError(f"{child.name}.{c.name} is NOT NULL, so set_null cannot fix it")
+            stmt: sa.Executable = sa.update(child).where(where).values({c.name: None for c in cols})
+            return [FixStep(stmt, touched, f"set {', '.join(c.name for c in cols)} to NULL")]
+        if fix.action == "delete":
+            pk = list(child.primary_key.columns)
+            if pk:
+                doomed = sa.select(*pk).where(where).subquery("dblint_doomed")
+                cond = pk[0].in_(sa.select(doomed.c[0])) if len(pk) == 1 else sa.tuple_(*pk).in_(sa.select(*doomed.c))
+                stmt = sa.delete(child).where(cond)
+            else:
+                stmt = sa.delete(child).where(where)
+            return [FixStep(stmt, touched, f"delete orphan rows from {child.name}")]
+        parent = ctx.table(params.references.table)
+        pcols = [ctx.col(parent, c) for c in params.references.columns]
+        names = [pc.name for pc in pcols]
+        exprs: list[sa.ColumnElement[Any]] = [c.label(pc.name) for c, pc in zip(cols, pcols, strict=True)]
+        for name, value in fix.values.items():
+            col = ctx.col(parent, name)
+            names.append(col.name)
+            exprs.append(ctx.value(value, type_=col.type).label(col.name))
+        missing = sa.select(*exprs).where(where).distinct()
+        stmt = sa.insert(parent).from_select(names, missing)
+        return [FixStep(stmt, count_of(missing), f"insert the missing {parent.name} rows")]
+
+
+def _is_text(c: Any) -> bool:
+    try:
+        return c.type.python_type is str
+    except NotImplementedError:
+        return False
+
+
+@hookimpl
+def dblint_kinds() -> list[type[Kind[Any, Any]]]:
+    return [Reference]

@@ -1,0 +1,273 @@
+"""The schemas a Django project's migrations describe, from Django's own ``MigrationLoader`` and
+``ProjectState``: the state after the applied migrations (what the database should look like now:
+DRIFT, MIG007) and after all of them (what it must accept next: PRE), plus what each pending
+migration creates.
+
+It runs in a child process (``python -m linter.migrations.django_state``) because ``django.setup()``
+is once per process and imports the project: dblint itself never imports user code for Django, and
+several projects can be checked in one process (tests). The applied set comes from dblint's own
+read of ``django_migrations``; Django never connects to the database.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from linter.errors import MissingObject
+from linter.kinds.base import Context
+from linter.migrations import ProjectError, project
+
+TIMEOUT = 120
+
+
+@dataclass
+class State:
+    applied: dict[str, Any]  # {"tables": {...}} as described by _describe
+    pending: dict[str, Any]
+    steps: list[dict[str, Any]]  # [{"app", "name", "creates": [[kind, table, name], ...]}]
+
+
+def settings(ctx: Context) -> str | None:
+    cfg = getattr(ctx.config, "migrations", None)
+    return cfg.django.settings if cfg is not None and cfg.django is not None else None
+
+
+def unavailable(ctx: Context) -> str | None:
+    """Why Django's state cannot be had, or None."""
+    if settings(ctx) is None:
+        return "no migrations.django.settings configured (needed for Django's migration state)"
+    if not django_installed():
+        return "Django is not installed (pip install 'dblint[django]')"
+    return None
+
+
+def django_installed() -> bool:
+    return importlib.util.find_spec("django") is not None
+
+
+def require(ctx: Context) -> None:
+    reason = unavailable(ctx)
+    if reason:
+        raise MissingObject(reason)
+
+
+def load(ctx: Context, applied: set[tuple[str, str]]) -> State:
+    require(ctx)
+    key = "django_state:" + json.dumps(sorted(applied))
+
+    def build() -> State:
+        request = {"root": str(project.root(ctx)), "settings": settings(ctx), "applied": sorted(applied)}
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE=str(settings(ctx)))
+        env["PYTHONPATH"] = os.pathsep.join([str(project.root(ctx)), *filter(None, [env.get("PYTHONPATH")])])
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "linter.migrations.django_state"],
+                input=json.dumps(request),
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                cwd=str(project.root(ctx)),
+                env=env,
+            )
+        except subprocess.TimeoutExpired:
+            raise ProjectError(f"Django's migration loader took longer than {TIMEOUT}s") from None
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+            raise ProjectError(
+                f"Django could not load the migration state: {lines[-1] if lines else proc.returncode}"
+            )
+        data = json.loads(proc.stdout)
+        return State(data["applied"], data["pending"], data["steps"])
+
+    return project.cached(ctx, key, build)
+
+
+# --- the child process ------------------------------------------------------------------------
+
+_TYPES = {
+    "AutoField": "integer",
+    "BigAutoField": "bigint",
+    "SmallAutoField": "smallint",
+    "IntegerField": "integer",
+    "PositiveIntegerField": "integer",
+    "BigIntegerField": "bigint",
+    "PositiveBigIntegerField": "bigint",
+    "SmallIntegerField": "smallint",
+    "PositiveSmallIntegerField": "smallint",
+    "CharField": "string",
+    "SlugField": "string",
+    "EmailField": "string",
+    "URLField": "string",
+    "FileField": "string",
+    "ImageField": "string",
+    "FilePathField": "string",
+    "GenericIPAddressField": "string",
+    "IPAddressField": "string",
+    "TextField": "text",
+    "BooleanField": "boolean",
+    "NullBooleanField": "boolean",
+    "DateField": "date",
+    "DateTimeField": "datetime",
+    "TimeField": "time",
+    "DecimalField": "numeric",
+    "FloatField": "float",
+    "UUIDField": "uuid",
+    "JSONField": "json",
+    "BinaryField": "binary",
+    "DurationField": "bigint",
+}
+
+
+def _field_type(f: Any) -> dict[str, Any]:
+    internal = f.get_internal_type()
+    if internal in ("ForeignKey", "OneToOneField"):
+        t = _field_type(f.target_field)
+        t["type"] = {"integer": "integer", "bigint": "bigint", "smallint": "smallint"}.get(
+            t["type"], t["type"]
+        )
+        return t
+    out: dict[str, Any] = {"type": _TYPES.get(internal, "other"), "django": internal}
+    if out["type"] == "string":
+        out["length"] = f.max_length or (39 if "IPAddress" in internal else None)
+    if internal == "DecimalField":
+        out["precision"], out["scale"] = f.max_digits, f.decimal_places
+    return out
+
+
+def _scalar(v: Any) -> Any:
+    return v if isinstance(v, str | int | float | bool) or v is None else None
+
+
+def _describe(apps: Any) -> dict[str, Any]:
+    from django.db.models import NOT_PROVIDED, UniqueConstraint
+
+    tables: dict[str, Any] = {}
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if not meta.managed or meta.proxy or meta.swapped:
+            continue
+        cols, fks, uniques, indexes = [], [], [], []
+        by_name = {}
+        for f in meta.local_fields:
+            if f.column is None:
+                continue
+            by_name[f.name] = f.column
+            c = {"name": f.column, "nullable": bool(f.null), "pk": bool(f.primary_key), **_field_type(f)}
+            if f.has_default() and not callable(f.default):
+                c["default"] = _scalar(f.default)
+            db_default = getattr(f, "db_default", NOT_PROVIDED)
+            if db_default is not NOT_PROVIDED:
+                c["server_default"] = str(getattr(db_default, "value", db_default))
+            cols.append(c)
+            if f.unique and not f.primary_key:
+                uniques.append([f.column])
+            if f.is_relation and f.remote_field and getattr(f, "db_constraint", False):
+                target = f.remote_field.model._meta
+                fks.append(
+                    {
+                        "columns": [f.column],
+                        "ref_table": target.db_table,
+                        "ref_columns": [f.target_field.column],
+                    }
+                )
+            if f.db_index and not f.unique and not f.primary_key:
+                indexes.append({"name": None, "columns": [f.column], "unique": False})
+        for together in meta.unique_together:
+            uniques.append([by_name[n] for n in together if n in by_name])
+        for idx in meta.indexes:
+            if idx.fields:
+                indexes.append(
+                    {
+                        "name": idx.name,
+                        "columns": [by_name[n.lstrip("-")] for n in idx.fields],
+                        "unique": False,
+                    }
+                )
+        for con in meta.constraints:
+            if isinstance(con, UniqueConstraint) and con.fields and con.condition is None:
+                uniques.append([by_name[n] for n in con.fields])
+        tables[meta.db_table] = {"columns": cols, "fks": fks, "uniques": uniques, "indexes": indexes}
+    return {"tables": tables}
+
+
+def _objects(state: Any) -> set[tuple[str, str, str]]:
+    """Tables, columns and named indexes of an unrendered ProjectState (cheap: no model classes)."""
+    out: set[tuple[str, str, str]] = set()
+    for (app, model), ms in state.models.items():
+        opts = ms.options
+        if opts.get("managed", True) is False or opts.get("proxy"):
+            continue
+        table = opts.get("db_table") or f"{app}_{model}"
+        out.add(("table", table, table))
+        for name, f in ms.fields.items():
+            if f.many_to_many:
+                if getattr(f.remote_field, "through", None) in (None, "") or getattr(f, "db_table", None):
+                    t = f.db_table or f"{table}_{name}"
+                    out.add(("table", t, t))
+                continue
+            col = f.db_column or (f"{name}_id" if f.is_relation else name)
+            out.add(("column", table, col))
+        for idx in opts.get("indexes", []):
+            if idx.name:
+                out.add(("index", table, idx.name))
+        for con in opts.get("constraints", []):
+            if getattr(con, "name", None):
+                out.add(("index", table, con.name))
+    return out
+
+
+def _main() -> None:
+    req = json.load(sys.stdin)
+    sys.path.insert(0, req["root"])
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.db.migrations import loader as loader_mod
+
+    applied = {tuple(k) for k in req["applied"]}
+
+    class Recorder:  # the rows dblint read: Django never touches the database
+        def __init__(self, connection: Any) -> None:
+            pass
+
+        def applied_migrations(self) -> dict[tuple[str, str], None]:
+            return dict.fromkeys(applied)
+
+    loader_mod.MigrationRecorder = Recorder  # type: ignore[misc,assignment]
+    loader = loader_mod.MigrationLoader(connection, ignore_no_migrations=True)
+    graph = loader.graph
+    done = [k for k in loader.applied_migrations if k in graph.nodes]
+    applied_state = loader.project_state(nodes=done, at_end=True) if done else loader.project_state(nodes=[])
+    out: dict[str, Any] = {
+        "applied": _describe(applied_state.apps),
+        "pending": _describe(loader.project_state().apps),
+    }
+
+    plan: list[tuple[str, str]] = []
+    for leaf in sorted(graph.leaf_nodes()):
+        for k in graph.forwards_plan(leaf):
+            if k not in plan and k not in loader.applied_migrations:
+                plan.append(k)
+    state = loader.project_state(nodes=done, at_end=True) if done else loader.project_state(nodes=[])
+    steps = []
+    for k in plan:
+        before = _objects(state)
+        state = graph.nodes[k].mutate_state(state, preserve=False)
+        created = sorted(_objects(state) - before)
+        # A column of a table the same migration creates is part of that table, not a separate clash.
+        new_tables = {t for kind, t, _ in created if kind == "table"}
+        created = [c for c in created if c[0] == "table" or c[1] not in new_tables]
+        steps.append({"app": k[0], "name": k[1], "creates": created})
+    out["steps"] = steps
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,51 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation line per violation
+example (``::error file=…,title=…::message``), shown on the run's summary and, for fixture files
+in the repository, on the file itself."""
+
+from __future__ import annotations
+
+from linter.hookspecs import hookimpl
+from linter.report.base import Formatter, Report
+
+LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _key(key: dict[str, object]) -> str:
+    return ",".join(f"{k}={v}" for k, v in key.items()) or "-"
+
+
+class GithubFormatter(Formatter):
+    name = "github"
+
+    def render(self, report: Report) -> str:
+        # A server URL is no file of the repository: annotate the run, not a file.
+        where = "" if "://" in report.target else f"file={_prop(report.target)},"
+        lines = []
+        for r in report.results:
+            level = LEVELS[r.rule.severity]
+            title = _prop(f"{r.rule.id} {r.rule.title}")
+            if r.status == "fail":
+                for e in r.examples:
+                    msg = f"{e.table or '-'} {_key(e.key)}: {e.message}"
+                    lines.append(f"::{level} {where}title={title}::{_data(msg)}")
+                more = r.violations - len(r.examples)
+                if more > 0:
+                    lines.append(f"::{level} {where}title={title}::{more} more violation(s) not listed")
+            elif r.status == "error":
+                lines.append(f"::error {where}title={_prop(r.rule.id + ' could not run')}::{_data(r.reason)}")
+        if report.fix_error:
+            lines.append(f"::error {where}title=dblint fix::{_data(report.fix_error)}")
+        return "".join(line + "\n" for line in lines)
+
+
+@hookimpl
+def dblint_formats() -> dict[str, type[Formatter]]:
+    return {"github": GithubFormatter}

@@ -1,0 +1,84 @@
+"""The safety net of one ``--fix`` run, assembled from flags and config: the undo script
+(:mod:`linter.undo`), quarantine (:mod:`linter.quarantine`) and the SQLite backup
+(:mod:`linter.backup`). The CLI passes :meth:`FixOptions.kwargs` to :meth:`Runner.fix`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from linter.app import display_target
+from linter.backup import backup_path, sqlite_backup
+from linter.config import Config
+from linter.engine import Runner
+from linter.undo import UndoLog, default_path
+
+
+@dataclass
+class FixOptions:
+    undo: UndoLog
+    quarantine: bool
+    backup_to: Path | None = None
+    backed_up: list[Path] = field(default_factory=list)
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"undo": self.undo, "quarantine": self.quarantine, "before_changes": self._backup if self.backup_to else None}
+
+    def _backup(self, conn: Connection) -> None:
+        assert self.backup_to is not None
+        database = Path(conn.engine.url.database or "")
+        self.backed_up.append(sqlite_backup(database, self.backup_to))
+
+    def written(self) -> Path | None:
+        p = self.undo.path
+        return p if p is not None and self.undo.enabled and p.exists() and self.undo.changed else None
+
+    def announce(self) -> list[str]:
+        lines = [f"backup of the database before the fix: {p}" for p in self.backed_up]
+        undo = self.written()
+        if undo is not None:
+            lines.append(f"undo script: {undo} (apply it to the same database to restore the rows this fix changed)")
+        return lines
+
+    def report(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        undo = self.written()
+        if undo is not None:
+            out["undo_file"] = str(undo)
+        if self.backed_up:
+            out["backup_file"] = str(self.backed_up[0])
+        return out
+
+
+def fix_options(
+    config: Config,
+    runner: Runner,
+    undo_file: str | None,
+    index: int,
+    no_undo: bool,
+    quarantine: bool,
+    backup: bool,
+) -> FixOptions:
+    path: Path | None = None
+    if not no_undo:
+        if undo_file:
+            path = Path(undo_file)
+            if index:  # several targets: one script each
+                path = path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
+            path = path.resolve()
+        else:
+            path = default_path(config.root)
+    undo = UndoLog(
+        path,
+        dialect=runner.engine.dialect,
+        schema=runner.schema,
+        target=display_target(runner.engine.url),
+        enabled=not no_undo,
+    )
+    backup_to = None
+    if backup:
+        backup_to = backup_path(Path(runner.engine.url.database or ""))
+    return FixOptions(undo, quarantine or config.fix.quarantine, backup_to)

@@ -1,0 +1,507 @@
+"""The undo script of a ``--fix`` run: the exact statements that restore every row the fix
+inserted, updated or deleted.
+
+Every fix statement goes through :meth:`UndoLog.execute`, inside the fix transaction:
+
+- UPDATE / DELETE (SQLAlchemy ``sa.update`` / ``sa.delete``): BEFORE the change, the affected rows
+  are selected with the statement's own table and WHERE clause (``FOR UPDATE`` on servers, so they
+  cannot change in between) and streamed, one page at a time, into ``UPDATE … SET <old values>
+  WHERE <primary key>`` / ``INSERT … VALUES <old rows>`` statements. The statement's row count must
+  equal the rows captured, or the fix rolls back.
+- INSERT (``sa.insert``): run with ``RETURNING <primary key>``; the new keys become ``DELETE``s.
+- Raw SQL (the ``sql`` kind's ``statements``, ``sa.text`` steps of handlers): the statement's target
+  table (``UPDATE t``, ``DELETE FROM t``, ``INSERT INTO t``) is copied to a temporary table first,
+  then compared with it by primary key afterwards, set-based: deleted rows become INSERTs, new rows
+  DELETEs, changed rows UPDATEs. A raw statement whose target table cannot be named this way, or
+  a table without a primary key, is refused (the fix rolls back) unless ``--no-undo``.
+- With quarantine, a DELETE first copies its rows into ``dblint_quarantine_<table>`` and the undo
+  puts them back from there.
+
+Values are SQL literals rendered by SQLAlchemy for the dialect (:mod:`linter.literals`). Each step's
+statements go to a temporary file as they are captured (rows are never all held in memory); the
+script is assembled in reverse step order and moved into place atomically BEFORE the transaction
+commits: a committed fix always has its undo script. What is not captured: rows changed by
+triggers or ON DELETE/UPDATE CASCADE foreign keys, and anything a Python fix handler executes
+itself rather than returning as a step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.visitors import replacement_traverse
+
+from linter import quarantine as qmod
+from linter.db import Schema, dialect_of, mask_text
+from linter.errors import DblintError, MissingObject, RuleError
+from linter.kinds.base import FixStep
+from linter.literals import literal, raw_column
+
+PAGE = 500  # rows fetched and written per statement
+
+
+class UndoError(RuleError):
+    """The undo of a fix step cannot be captured exactly: the fix is refused (rolled back)."""
+
+
+def default_path(root: Path, now: dt.datetime | None = None) -> Path:
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path = root / f"dblint-undo-{stamp}.sql"
+    n = 2
+    while path.exists():
+        path = root / f"dblint-undo-{stamp}-{n}.sql"
+        n += 1
+    return path
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+_TARGET = re.compile(
+    r"^\s*(?:update(?:\s+only)?|delete\s+from|insert\s+(?:or\s+\w+\s+)?into|replace\s+into)\s+"
+    r"(`(?:[^`]|``)+`|\"(?:[^\"]|\"\")+\"|\[[^\]]+\]|[\w$]+)(\s*\.)?",
+    re.IGNORECASE,
+)
+
+
+_HOW = {
+    "sqlite": "sqlite3 -bail DATABASE.sqlite < THIS.sql",
+    "postgresql": "psql -v ON_ERROR_STOP=1 -f THIS.sql URL",
+    "mysql": "mysql -h HOST -u USER DATABASE < THIS.sql",
+}
+
+
+def raw_target(sql: str) -> str | None:
+    """The table a raw UPDATE/DELETE/INSERT statement writes to (None when it cannot be told)."""
+    m = _TARGET.match(sql)
+    if not m or m.group(2):  # schema-qualified names are not guessed at
+        return None
+    rest = sql[m.end():]
+    if rest.lstrip().startswith(","):
+        return None  # several tables (MySQL multi-table UPDATE/DELETE)
+    if m.group(0).lstrip()[:6].lower() == "update":
+        head = re.split(r"\bset\b", rest, maxsplit=1, flags=re.IGNORECASE)[0]
+        if "," in head or re.search(r"\bjoin\b", head, re.IGNORECASE):
+            return None  # UPDATE a JOIN b …: b may change too
+    name = m.group(1)
+    if name[0] == "`":
+        return name[1:-1].replace("``", "`")
+    if name[0] == '"':
+        return name[1:-1].replace('""', '"')
+    if name[0] == "[":
+        return name[1:-1]
+    return name
+
+
+class UndoLog:
+    """Applies fix steps inside the fix transaction and records how to reverse each.
+
+    ``enabled=False`` (``--no-undo``) still applies steps (and quarantines) but records nothing, and
+    then raw statements are allowed."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        dialect: Dialect,
+        schema: Schema,
+        target: str,
+        run_id: str | None = None,
+        enabled: bool = True,
+        quarantine: Mapping[str, sa.Table] | None = None,
+    ) -> None:
+        self.path = path
+        self.dialect = dialect
+        self.schema = schema
+        self.target = target
+        self.run_id = run_id or new_run_id()
+        self.enabled = enabled and path is not None
+        self.quarantine = dict(quarantine or {})
+        self.preparer = dialect.identifier_preparer
+        self.parts: list[tuple[str, Path]] = []
+        self.changed = 0
+        self._dir: Path | None = None
+        self._step = 0
+        if self.enabled:
+            assert path is not None
+            if not path.parent.is_dir():
+                raise DblintError(f"--undo-file {path}: folder {path.parent} does not exist")
+            if not os.access(path.parent, os.W_OK):
+                raise DblintError(f"--undo-file {path}: folder {path.parent} is not writable")
+            if path.exists():
+                # It may be the only way back from an earlier fix: never overwrite it.
+                raise DblintError(f"--undo-file {path} already exists; choose another name (it may undo an earlier fix)")
+            self._dir = Path(tempfile.mkdtemp(prefix="dblint-undo-"))
+
+    # --- applying steps ------------------------------------------------------------------------
+
+    def execute(self, conn: Connection, step: FixStep, rule_id: str, *, quarantine: bool = False) -> int:
+        """Run one fix step, recording its undo first. Returns the rows it changed."""
+        self._step += 1
+        stmt = step.statement
+        if isinstance(stmt, sa.Delete):
+            n = self._delete(conn, stmt, rule_id, quarantine)
+        elif isinstance(stmt, sa.Update):
+            n = self._update(conn, stmt, rule_id)
+        elif isinstance(stmt, sa.Insert):
+            n = self._insert(conn, stmt, rule_id)
+        elif isinstance(stmt, sa.TextClause):
+            n = self._raw(conn, stmt, rule_id)
+        elif not self.enabled:
+            n = _rows(conn.execute(stmt))
+        else:
+            raise UndoError(
+                f"cannot capture an undo for a {type(stmt).__name__} step (use --no-undo to fix without one)"
+            )
+        self.changed += n
+        return n
+
+    def _delete(self, conn: Connection, stmt: sa.Delete, rule_id: str, quarantine: bool) -> int:
+        table, where = self._target(stmt)
+        q = self.quarantine.get(table.name) if quarantine else None
+        if q is not None:
+            locked = self._lock(conn, table, where)
+            conn.execute(qmod.copy_rows(q, table, where, rule_id, self.run_id, self._step))
+            moved = qmod.count(conn, q, self.run_id, self._step)
+            n = _rows(conn.execute(stmt))
+            if not (locked == moved == n):
+                raise UndoError(f"{table.name}: deleted {n} row(s) but quarantined {moved}; rolled back")
+            if self.enabled:
+                with self._part(rule_id, f"put back {n} row(s) of {table.name} from {q.name}") as out:
+                    for s in qmod.restore(q, table, self.run_id, self._step):
+                        out.write(self._compile(s) + ";\n")
+            return n
+        if not self.enabled:
+            return _rows(conn.execute(stmt))
+        what = f"re-insert the rows deleted from {table.name}"
+        return self._capture_then_run(conn, stmt, table, where, rule_id, what, self._insert_rows, "deleted")
+
+    def _update(self, conn: Connection, stmt: sa.Update, rule_id: str) -> int:
+        if not self.enabled:
+            return _rows(conn.execute(stmt))
+        table, where = self._target(stmt)
+        pk = _primary_key(table, "an UPDATE changes")
+        pk_names = {c.name for c in pk}
+        if pk_names & _set_columns(stmt):
+            raise UndoError(f"the fix updates the primary key of {table.name}; dblint cannot write its undo")
+        what = f"restore the old values of the rows updated in {table.name}"
+        return self._capture_then_run(conn, stmt, table, where, rule_id, what, self._update_rows, "updated")
+
+    def _capture_then_run(
+        self,
+        conn: Connection,
+        stmt: sa.Executable,
+        table: sa.Table,
+        where: Any,
+        rule_id: str,
+        what: str,
+        render: Any,
+        verb: str,
+    ) -> int:
+        """Write how to reverse the rows ``where`` selects (page by page), then run ``stmt`` and check
+        it touched exactly the rows captured."""
+        captured = 0
+        with self._part(rule_id, what) as out:
+            for page in self._select(conn, table, where):
+                captured += len(page)
+                out.write(render(table, page))
+        n = _rows(conn.execute(stmt))
+        self._same(table, n, captured, verb)
+        return n
+
+    def _insert(self, conn: Connection, stmt: sa.Insert, rule_id: str) -> int:
+        if not self.enabled:
+            return _rows(conn.execute(stmt))
+        table, _ = self._target(stmt)
+        pk = _primary_key(table, "an INSERT adds")
+        if not self.dialect.insert_returning:
+            raise UndoError(f"{self.dialect.name} cannot return inserted keys (INSERT … RETURNING); use --no-undo")
+        n = 0
+        with self._part(rule_id, f"delete the rows inserted into {table.name}") as out:
+            keys = pk if stmt.table is table else [sa.column(c.name) for c in pk]
+            result = conn.execute(stmt.returning(*keys))
+            for page in result.partitions(PAGE):
+                n += len(page)
+                out.write(self._delete_keys(table, pk, page))
+        return n
+
+    def _raw(self, conn: Connection, stmt: sa.TextClause, rule_id: str) -> int:
+        if not self.enabled:
+            return _rows(conn.execute(stmt))
+        name = raw_target(stmt.text)
+        if name is None:
+            raise UndoError(
+                "cannot tell which table this raw SQL statement changes (dblint captures undo for "
+                "UPDATE t / DELETE FROM t / INSERT INTO t); use --no-undo to fix without one"
+            )
+        try:
+            table = self.schema.table(name)
+        except MissingObject as exc:
+            raise UndoError(f"raw SQL fix writes to {name}: {exc}") from None
+        pk = list(table.primary_key.columns)
+        if not pk:
+            raise UndoError(
+                f"{table.name} has no primary key, so dblint cannot compare it before and after a raw SQL fix "
+                "(use --no-undo to fix without one)"
+            )
+        snap_name = f"dblint_snap_{uuid.uuid4().hex[:12]}"
+        q = self.preparer.quote
+        temp = "TEMPORARY TABLE" if dialect_of(conn) == "mysql" else "TEMP TABLE"
+        # A temporary table is private to this connection; MariaDB does not commit for it.
+        conn.exec_driver_sql(f"CREATE {temp} {q(snap_name)} AS SELECT * FROM {self.preparer.format_table(table)}")
+        snap = sa.Table(snap_name, sa.MetaData(), *[sa.Column(c.name, c.type) for c in table.columns])
+        # On an error the transaction rolls back and the connection closes: the copy goes too.
+        n = _rows(conn.execute(stmt))
+        on_pk = [snap.c[c.name] == c for c in pk]
+        gone = sa.select(*[snap.c[c.name] for c in table.columns]).where(
+            ~sa.exists().where(*on_pk).correlate(snap)
+        )
+        new = sa.select(*pk).where(~sa.exists().where(*on_pk).correlate(table))
+        differs = sa.or_(*[c.is_distinct_from(snap.c[c.name]) for c in table.columns if not c.primary_key])
+        old = sa.select(*[snap.c[c.name] for c in table.columns]).join_from(snap, table, sa.and_(*on_pk))
+        old = old.where(differs) if len(table.columns) > len(pk) else old.where(sa.false())
+        with self._part(rule_id, f"undo the raw SQL fix on {table.name}") as out:
+            result = conn.execute(new, execution_options={"yield_per": PAGE})
+            for page in result.partitions(PAGE):
+                out.write(self._delete_keys(table, pk, page))
+            for page in self._pages(conn, old, table):
+                out.write(self._update_rows(table, page))
+            for page in self._pages(conn, gone, table):
+                out.write(self._insert_rows(table, page))
+        drop = "DROP TEMPORARY TABLE" if dialect_of(conn) == "mysql" else "DROP TABLE"
+        conn.exec_driver_sql(f"{drop} {q(snap_name)}")
+        return n
+
+    def _target(self, stmt: sa.Insert | sa.Update | sa.Delete) -> tuple[sa.Table, Any]:
+        """The reflected table a statement writes to, and its WHERE in terms of that table. A
+        lightweight ``sa.table()`` (as plugins write) is resolved through the schema, so the undo
+        holds every column and knows the primary key."""
+        target = stmt.table
+        where = getattr(stmt, "whereclause", None)
+        if isinstance(target, sa.Table):
+            return target, where
+        if not isinstance(target, sa.TableClause) or not getattr(target, "name", None):
+            raise UndoError(f"cannot capture an undo for a {type(stmt).__name__} on {target!r}")
+        try:
+            table = self.schema.table(target.name)
+        except MissingObject as exc:
+            raise UndoError(f"cannot capture an undo: {exc}") from None
+
+        def swap(el: Any) -> Any:
+            if isinstance(el, sa.ColumnClause) and el.table is target:
+                return self.schema.column(table, el.name)
+            return None
+
+        if where is not None:
+            where = replacement_traverse(where, {}, swap)
+        return table, where
+
+    # --- reading rows ----------------------------------------------------------------------------
+
+    def _select(self, conn: Connection, table: sa.Table, where: Any) -> Iterable[Sequence[Mapping[str, Any]]]:
+        sel = sa.select(*[raw_column(c, self.dialect).label(c.name) for c in table.columns])
+        if where is not None:
+            sel = sel.where(where)
+        if dialect_of(conn) == "postgresql":
+            sel = sel.with_for_update(of=table)
+        elif dialect_of(conn) == "mysql":
+            sel = sel.with_for_update()
+        return self._pages(conn, sel, table, raw=True)
+
+    def _pages(self, conn: Connection, sel: sa.Select[Any], table: sa.Table, raw: bool = False) -> Iterable[Sequence[Mapping[str, Any]]]:
+        if not raw:
+            names = [c.name for c in table.columns]
+            sub = sel.subquery("dblint_u")
+            sel = sa.select(*[raw_column(sub.c[i], self.dialect).label(n) for i, n in enumerate(names)])
+        result = conn.execute(sel, execution_options={"yield_per": PAGE})
+        for page in result.mappings().partitions(PAGE):
+            yield page
+
+    def _lock(self, conn: Connection, table: sa.Table, where: Any) -> int:
+        pk = list(table.primary_key.columns) or list(table.columns)[:1]
+        sel = sa.select(*pk)
+        if where is not None:
+            sel = sel.where(where)
+        if dialect_of(conn) == "postgresql":
+            sel = sel.with_for_update(of=table)
+        elif dialect_of(conn) == "mysql":
+            sel = sel.with_for_update()
+        n = 0
+        for page in conn.execute(sel, execution_options={"yield_per": PAGE}).partitions(PAGE):
+            n += len(page)
+        return n
+
+    def _same(self, table: sa.Table, n: int, captured: int, what: str) -> None:
+        if n >= 0 and n != captured:
+            raise UndoError(
+                f"{table.name}: the fix {what} {n} row(s) but the undo captured {captured}; rolled back"
+            )
+
+    # --- writing statements ------------------------------------------------------------------------
+
+    def _lit(self, table: sa.Table, column: str, value: Any) -> str:
+        try:
+            return literal(value, self.dialect)
+        except RuleError as exc:
+            raise UndoError(f"{table.name}.{column}: {exc}; use --no-undo to fix without an undo") from None
+
+    def _insert_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
+        if not rows:
+            return ""
+        names = [c.name for c in table.columns]
+        cols = ", ".join(self.preparer.quote(n) for n in names)
+        values = ",\n  ".join("(" + ", ".join(self._lit(table, n, r[n]) for n in names) + ")" for r in rows)
+        return f"INSERT INTO {self.preparer.format_table(table)} ({cols}) VALUES\n  {values};\n"
+
+    def _update_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
+        pk = [c.name for c in table.primary_key.columns]
+        rest = [c.name for c in table.columns if c.name not in pk]
+        if not rest:
+            return ""
+        q = self.preparer.quote
+        out = []
+        for r in rows:
+            sets = ", ".join(f"{q(n)} = {self._lit(table, n, r[n])}" for n in rest)
+            key = " AND ".join(f"{q(n)} = {self._lit(table, n, r[n])}" for n in pk)
+            out.append(f"UPDATE {self.preparer.format_table(table)} SET {sets} WHERE {key};\n")
+        return "".join(out)
+
+    def _delete_keys(self, table: sa.Table, pk: Sequence[sa.Column[Any]], rows: Sequence[Any]) -> str:
+        if not rows:
+            return ""
+        q = self.preparer.quote
+        name = self.preparer.format_table(table)
+        if len(pk) == 1:
+            keys = ", ".join(self._lit(table, pk[0].name, _first(r)) for r in rows)
+            return f"DELETE FROM {name} WHERE {q(pk[0].name)} IN ({keys});\n"
+        conds = []
+        for r in rows:
+            vals = tuple(r)
+            conds.append(
+                "(" + " AND ".join(f"{q(c.name)} = {self._lit(table, c.name, v)}" for c, v in zip(pk, vals, strict=True)) + ")"
+            )
+        return f"DELETE FROM {name} WHERE " + "\n  OR ".join(conds) + ";\n"
+
+    def _compile(self, stmt: sa.Executable) -> str:
+        return str(stmt.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+
+    # --- the script -----------------------------------------------------------------------------------
+
+    def _part(self, rule_id: str, what: str) -> _Part:
+        assert self._dir is not None
+        path = self._dir / f"{len(self.parts):06d}.sql"
+        self.parts.append((f"-- {rule_id}: {what}", path))
+        return _Part(path)
+
+    def finish(self) -> Path | None:
+        """Write the script (reverse step order) and move it into place; None when nothing changed."""
+        if not self.enabled or self.path is None:
+            return None
+        if self.changed == 0:
+            self.discard()
+            return None
+        begin = "START TRANSACTION;" if self.dialect.name in ("mysql", "mariadb") else "BEGIN;"
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with tmp.open("w", encoding="utf-8") as out:
+                out.write("-- dblint undo script: restores every row the fix inserted, updated or deleted.\n")
+                out.write(f"-- target: {mask_text(self.target)}\n")
+                out.write(f"-- run: {self.run_id} (written inside the fix transaction, before its commit)\n")
+                out.write(f"-- dialect: {self.dialect.name}; apply it to the same database, e.g.\n")
+                out.write(f"--   {_HOW.get('mysql' if self.dialect.name in ('mysql', 'mariadb') else self.dialect.name, '')}\n")
+                if begin.startswith("START"):
+                    # Rows with key 0 are restored as 0, not as a new AUTO_INCREMENT value.
+                    out.write("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO');\n")
+                out.write(f"{begin}\n")
+                for header, part in reversed(self.parts):
+                    out.write(f"\n{header}\n")
+                    with part.open("r", encoding="utf-8") as src:
+                        shutil.copyfileobj(src, out)
+                out.write("\nCOMMIT;\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise UndoError(f"cannot write the undo script {self.path}: {exc.strerror or exc}") from None
+        finally:
+            self._cleanup()
+        return self.path
+
+    def discard(self) -> None:
+        """The fix rolled back: no script."""
+        self._cleanup()
+
+    def remove(self) -> None:
+        """The commit failed after the script was written: it would undo nothing."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+    def _cleanup(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+
+class _Part:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        self.fh = self.path.open("w", encoding="utf-8")
+        return self.fh
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.fh is not None
+        self.fh.close()
+
+
+def _primary_key(table: sa.Table, what: str) -> list[sa.Column[Any]]:
+    """The key that names each row in the undo script; without one there is no exact undo."""
+    pk = list(table.primary_key.columns)
+    if not pk:
+        raise UndoError(
+            f"{table.name} has no primary key, so the rows {what} cannot be named in an undo "
+            "(use --no-undo to fix without one)"
+        )
+    return pk
+
+
+def _set_columns(stmt: sa.Update) -> set[str]:
+    values = getattr(stmt, "_values", None) or dict(getattr(stmt, "_ordered_values", None) or ())
+    return {getattr(k, "name", None) or getattr(k, "key", None) or str(k) for k in values}
+
+
+def _rows(result: Any) -> int:
+    n = result.rowcount
+    return n if n is not None and n >= 0 else 0
+
+
+def _first(row: Any) -> Any:
+    return row[0]
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,83 @@
+"""Meta-tests (as Datasette does for its plugin hooks): documentation and tests cannot drift.
+
+- docs/packs.md's hooks reference is exactly what linter/hookdoc.py renders from hookspecs.py;
+- every hook is documented there and named by at least one test;
+- every built-in rule id is documented (README.md or docs/*.md) and has a test (a YAML case under
+  tests/cases/ or a test module that names it).
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from linter import hookdoc, plugins, rules
+from linter.app import App
+from linter.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS_DOC = ROOT / "docs" / "packs.md"
+
+
+def _texts(paths):
+    return {p: p.read_text(encoding="utf-8") for p in paths if p.name != Path(__file__).name}
+
+
+def _tests():
+    return _texts(
+        [
+            *ROOT.glob("tests/**/*.py"),
+            *ROOT.glob("tests/cases/**/*.yaml"),
+            *ROOT.glob("examples/*/tests/**/*.py"),
+        ]
+    )
+
+
+def _docs():
+    return _texts([ROOT / "README.md", *ROOT.glob("docs/**/*.md")])
+
+
+def _mentions(texts, word):
+    pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])")
+    return sorted(str(p.relative_to(ROOT)) for p, t in texts.items() if pattern.search(t))
+
+
+def test_hooks_reference_is_generated_from_hookspecs():
+    assert hookdoc.section(PACKS_DOC.read_text(encoding="utf-8")) == hookdoc.render(), (
+        "docs/packs.md's hooks reference is out of date: run `python -m linter.hookdoc --write`"
+    )
+
+
+def test_hookspecs_are_found():
+    assert {"dblint_kinds", "dblint_rule_files", "dblint_fix_handlers", "dblint_formats"} <= set(
+        hookdoc.hook_names()
+    )
+
+
+@pytest.mark.parametrize("hook", hookdoc.hook_names())
+def test_every_hook_is_documented_and_tested(hook):
+    assert f"### `{hook}`" in PACKS_DOC.read_text(encoding="utf-8"), f"{hook} is not in docs/packs.md"
+    assert _mentions(_tests(), hook), f"no test names the hook {hook}"
+
+
+def _builtin_rule_ids():
+    pm = plugins.get_plugin_manager(entrypoints=False)
+    kinds = plugins.collect_kinds(pm)
+    ruleset = rules.load(plugins.rule_sources(pm), kinds)
+    return sorted(r.id for r in ruleset.rules)
+
+
+BUILTIN_RULES = _builtin_rule_ids()
+
+
+def test_builtin_rules_are_found():
+    assert {"CORE001", "CORE002"} <= set(BUILTIN_RULES)
+    assert set(BUILTIN_RULES) <= {r.id for r in App.load(Config()).ruleset.rules}
+
+
+@pytest.mark.parametrize("rule_id", BUILTIN_RULES)
+def test_every_builtin_rule_is_documented_and_tested(rule_id):
+    assert _mentions(_docs(), rule_id), f"{rule_id} is not documented in README.md or docs/*.md"
+    assert _mentions(_tests(), rule_id), (
+        f"{rule_id} has no test (a case under tests/cases/ or a test naming it)"
+    )

@@ -1,0 +1,266 @@
+"""Server behaviour the YAML cases cannot express: lock and statement timeouts, parallel rules
+(--jobs) and MariaDB's implicit DDL commits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from linter.testing import TestDatabase
+
+server = pytest.mark.parametrize("dblint_db", ["postgresql", "mysql"], indirect=True)
+
+RULES = """\
+rules:
+  - id: SRV001
+    title: names are set
+    kind: not_null
+    params: {table: obj, column: name}
+  - id: SRV002
+    title: names are unique
+    kind: unique
+    params: {table: obj, columns: [name]}
+  - id: SRV003
+    title: objects belong to a collection
+    kind: reference
+    params: {table: obj, columns: [collection_id], references: {table: collection, columns: [id]}}
+  - id: SRV004
+    title: every collection has an object
+    kind: row_exists
+    params: {for_each: {table: collection}, require: {table: obj, match: {collection_id: "{id}"}}}
+  - id: SRV005
+    title: raw query
+    kind: sql
+    params: {query: "SELECT id FROM obj WHERE id > 95", key: [id], table: obj}
+  - id: SRV006
+    title: absent table
+    kind: not_null
+    params: {table: nothing_here, column: x}
+"""
+
+
+OBJECTS = [(i, i % 9, None if i % 7 == 0 else f"n{i % 40}") for i in range(1, 101)]
+COLLECTIONS = range(1, 8)
+
+
+def _expected() -> list[int]:
+    """SRV001..SRV005 computed in Python from the rows, independently of dblint."""
+    from collections import Counter
+
+    names = Counter(n for _, _, n in OBJECTS if n is not None)
+    return [
+        sum(n is None for _, _, n in OBJECTS),
+        sum(1 for c in names.values() if c > 1),
+        sum(1 for _, c, _ in OBJECTS if c is not None and c not in COLLECTIONS),
+        sum(1 for c in COLLECTIONS if not any(oc == c for _, oc, _ in OBJECTS)),
+        sum(1 for i, _, _ in OBJECTS if i > 95),
+    ]
+
+
+def _objects(db: TestDatabase) -> None:
+    db.create(
+        {
+            "collection": {"columns": {"id": "integer primary key"}, "rows": [[i] for i in COLLECTIONS]},
+            "obj": {
+                "columns": {"id": "integer primary key", "collection_id": "integer", "name": "varchar(16)"},
+                "rows": [list(r) for r in OBJECTS],
+            },
+        }
+    )
+
+
+def _config(tmp_path: Path, **database: Any) -> Path:
+    lines = ["database:"] + [f"  {k}: {v}" for k, v in database.items()]
+    cfg = tmp_path / "dblint.yaml"
+    cfg.write_text("\n".join(lines) + "\n")
+    return cfg
+
+
+@server
+def test_jobs_give_identical_results(dblint_db: TestDatabase, dblint_run: Any, tmp_path: Path) -> None:
+    _objects(dblint_db)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+
+    def results(jobs: str) -> list[dict[str, Any]]:
+        res = dblint_run("check", dblint_db.url_string, "--rules", rules, "--format", "json", "--jobs", jobs)
+        assert res.exit_code == 1, res.stderr
+        rows = res.json()["rules"]
+        for r in rows:
+            r.pop("seconds")
+        return rows  # type: ignore[no-any-return]
+
+    one, four = results("1"), results("4")
+    assert one == four
+    by_id = {r["id"]: r for r in one}
+    assert [by_id[i]["violations"] for i in ("SRV001", "SRV002", "SRV003", "SRV004", "SRV005")] == _expected()
+    assert by_id["SRV006"]["status"] == "skipped" and by_id["CORE002"]["status"] == "pass"
+
+
+def _hold_lock(db: TestDatabase, ready: threading.Event, release: threading.Event) -> None:
+    eng = sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+    with eng.connect() as c:
+        if db.dialect == "postgresql":
+            c.exec_driver_sql("LOCK TABLE obj IN ACCESS EXCLUSIVE MODE")
+        else:
+            c.exec_driver_sql("LOCK TABLES obj WRITE")
+        ready.set()
+        release.wait(60)
+        if db.dialect == "mysql":
+            c.exec_driver_sql("UNLOCK TABLES")
+        c.rollback()
+    eng.dispose()
+
+
+@server
+def test_check_gives_up_behind_a_lock(dblint_db: TestDatabase, dblint_run: Any, tmp_path: Path) -> None:
+    _objects(dblint_db)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    cfg = _config(tmp_path, lock_timeout="1s")
+    ready, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(dblint_db, ready, release), daemon=True)
+    holder.start()
+    try:
+        assert ready.wait(30)
+        t0 = time.monotonic()
+        res = dblint_run(
+            "check", dblint_db.url_string, "--config", cfg, "--rules", rules, "--select", "SRV001,SRV004",
+            "--format", "json", "--jobs", "1",
+        )
+        elapsed = time.monotonic() - t0
+    finally:
+        release.set()
+        holder.join(30)
+    assert res.exit_code == 2, res.stdout + res.stderr
+    for rule_id in ("SRV001", "SRV004"):
+        r = res.rule(rule_id)
+        assert r["status"] == "error"
+        assert r["reason"].startswith("gave up waiting for a lock (database.lock_timeout)"), r["reason"]
+    # two rules, each waiting about one second; generous bounds for a loaded machine
+    assert elapsed < 20, elapsed
+
+
+@pytest.mark.parametrize("dblint_db", ["postgresql"], indirect=True)
+def test_reflection_respects_lock_timeout(dblint_db: TestDatabase, dblint_run: Any, tmp_path: Path) -> None:
+    """An ACCESS EXCLUSIVE lock blocks even reading a table's columns on PostgreSQL: the
+    session-level lock timeout makes that a clear error instead of a hang."""
+    _objects(dblint_db)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    cfg = _config(tmp_path, lock_timeout="1s")
+    ready, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_lock, args=(dblint_db, ready, release), daemon=True)
+    holder.start()
+    try:
+        assert ready.wait(30)
+        t0 = time.monotonic()
+        res = dblint_run("check", dblint_db.url_string, "--config", cfg, "--rules", rules, "--select", "CORE001")
+        elapsed = time.monotonic() - t0
+    finally:
+        release.set()
+        holder.join(30)
+    assert res.exit_code == 2
+    assert "lock" in (res.stdout + res.stderr).lower()
+    assert elapsed < 20, elapsed
+
+
+@server
+def test_statement_timeout(dblint_db: TestDatabase, dblint_run: Any, tmp_path: Path) -> None:
+    _objects(dblint_db)
+    # A 10^10-row cross join takes minutes on either server (SLEEP() would not do: MariaDB's SLEEP
+    # just returns 1 when max_statement_time interrupts it).
+    slow = "SELECT a.id FROM obj a, obj b, obj c, obj d, obj e WHERE a.id + b.id + c.id + d.id + e.id < 0"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"rules:\n  - id: SLOW001\n    kind: sql\n    params: {{query: '{slow}'}}\n")
+    cfg = _config(tmp_path, statement_timeout="1s")
+    t0 = time.monotonic()
+    res = dblint_run("check", dblint_db.url_string, "--config", cfg, "--rules", rules, "--select", "SLOW", "--format", "json")
+    elapsed = time.monotonic() - t0
+    r = res.rule("SLOW001")
+    assert r["status"] == "error", r
+    assert r["reason"].startswith("gave up: the query ran longer than database.statement_timeout"), r["reason"]
+    assert elapsed < 15, elapsed
+
+
+def test_timeouts_default_and_parse() -> None:
+    from linter.config import Config, DatabaseConfig
+
+    assert (Config().database.statement_timeout, Config().database.lock_timeout) == (300.0, 10.0)
+    db = DatabaseConfig.model_validate({"statement_timeout": "2m", "lock_timeout": "250ms"})
+    assert (db.statement_timeout, db.lock_timeout) == (120.0, 0.25)
+    with pytest.raises(ValueError):
+        DatabaseConfig.model_validate({"lock_timeout": "soon"})
+
+
+@pytest.mark.parametrize("dblint_db", ["mysql"], indirect=True)
+def test_mariadb_refuses_ddl_fix_up_front(dblint_db: TestDatabase, dblint_run: Any, tmp_path: Path) -> None:
+    _objects(dblint_db)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - id: DDL001\n    kind: not_null\n    params: {table: obj, column: name}\n"
+        "    fix: {safety: safe, set: x}\n"
+        "  - id: DDL002\n    kind: sql\n    params: {query: 'SELECT id FROM obj WHERE name IS NULL', table: obj}\n"
+        "    fix: {safety: safe, statements: ['UPDATE obj SET name = 1 WHERE name IS NULL',\n"
+        "                                     'ALTER TABLE obj ADD COLUMN fixed_by_dblint INTEGER']}\n"
+    )
+    before = dblint_db.checksum()
+    res = dblint_run("check", dblint_db.url_string, "--rules", rules, "--select", "DDL", "--fix")
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (
+        "dblint: DDL002: its fix runs DDL, which MariaDB/MySQL commits at once and cannot roll back; "
+        "refusing to start a fix that could be half-applied (run it by hand, or deselect the rule)"
+    )
+    assert dblint_db.checksum() == before
+    cols = [c["name"] for c in sa.inspect(dblint_db.engine).get_columns("obj")]
+    assert "fixed_by_dblint" not in cols
+
+
+@pytest.mark.parametrize("dblint_db", ["postgresql", "sqlite"], indirect=True)
+def test_ddl_fix_is_transactional_elsewhere(dblint_db: TestDatabase, dblint_run: Any, tmp_path: Path) -> None:
+    """PostgreSQL and SQLite roll DDL back with everything else: a failing fix leaves no column behind."""
+    _objects(dblint_db)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - id: DDL002\n    kind: sql\n    params: {query: 'SELECT id FROM obj WHERE name IS NULL', table: obj}\n"
+        "    fix: {safety: safe, statements: ['ALTER TABLE obj ADD COLUMN fixed_by_dblint INTEGER',\n"
+        "                                     'UPDATE no_such_table SET x = 1']}\n"
+    )
+    before = dblint_db.checksum()
+    res = dblint_run("check", dblint_db.url_string, "--rules", rules, "--select", "DDL", "--fix")
+    assert res.exit_code == 1
+    assert "fix rolled back, nothing was written: DDL002 failed" in res.stdout
+    assert dblint_db.checksum() == before
+    assert "fixed_by_dblint" not in [c["name"] for c in sa.inspect(dblint_db.engine).get_columns("obj")]
+
+
+@server
+def test_read_only_survives_a_stray_commit(dblint_db: TestDatabase) -> None:
+    """The read-only mode is the session default while dblint checks, so a transaction that a
+    statement ended and restarted is read-only as well; the pooled connection is writable again after."""
+    from sqlalchemy.exc import DBAPIError
+
+    from linter import db
+
+    _objects(dblint_db)
+    before = dblint_db.checksum()
+    engine = db.create_engine(dblint_db.url, pool_size=1, timeouts=db.Timeouts())
+    try:
+        with db.read_only(engine) as conn:
+            conn.exec_driver_sql("COMMIT")
+            with pytest.raises(DBAPIError, match="(?i)read.only"):
+                conn.exec_driver_sql("DELETE FROM obj")
+        assert dblint_db.checksum() == before
+        with db.writable(engine) as conn:  # the same pooled connection, read-write again
+            conn.exec_driver_sql("DELETE FROM obj WHERE id = 1")
+            conn.commit()
+        assert dblint_db.count("obj") == len(OBJECTS) - 1
+    finally:
+        engine.dispose()
