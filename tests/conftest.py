@@ -1,7 +1,15 @@
 """dblint's own tests use the same fixtures as pack authors (linter.testing, a pytest plugin)."""
 
+import os
 
-import pytest  # noqa: E402
+import pytest
+from hypothesis import settings
+
+# CI runs the property tests on a fixed sequence of examples so a landing never depends on luck;
+# local runs explore new random examples each time (HYPOTHESIS_PROFILE=ci reproduces CI).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci":
+    settings.load_profile("ci")
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ Half the kills land at a uniformly random time within 1.1 runs after the process
 connect, check, fix), half within 1.2 fix windows after the fix itself starts (the moment the undo
 log's temporary folder appears), so many faults hit the fix transaction. Every fifth trial is an
 uninterrupted control run whose durations set the windows (the machine's load varies). ``DBLINT_CRASH_TRIALS`` (default 50 per dialect) raises the
-count for longer runs. Marked slow; bounded: every trial has a timeout."""
+count for longer runs; if fewer than a fifth of the kills landed inside the fix, trials go on (up to
+three times the count) until enough have. Marked slow; bounded: every trial has a timeout."""
 
 from __future__ import annotations
 
@@ -132,7 +133,9 @@ def test_sigkill_during_fix_leaves_original_or_fixed(dblint_db, tmp_path):
     runs, fixes = [total], [fix_window]
     started = time.monotonic()
     i = 0
-    while outcomes["kills"] < TRIALS:
+    # Timing is random, so how many kills land inside the fix varies: keep going (bounded) until
+    # enough have, rather than fail a run whose every outcome was correct.
+    while outcomes["kills"] < TRIALS or (outcomes["killed_in_fix"] < TRIALS // 5 and outcomes["kills"] < 3 * TRIALS):
         assert time.monotonic() - started < DEADLINE, f"{i} trials took longer than {DEADLINE:.0f}s"
         control = i % 5 == 4
         t = trials.fresh()
@@ -186,7 +189,7 @@ def test_sigkill_during_fix_leaves_original_or_fixed(dblint_db, tmp_path):
     if out:
         with open(out, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(summary) + "\n")
-    assert outcomes["original"] + outcomes["fixed"] == TRIALS
+    assert outcomes["original"] + outcomes["fixed"] == outcomes["kills"]
     # Kills really interrupted fixes: many hit the fix itself (after it started, before the
     # process ended) and left the original state. (Fixed states come from kills after the commit
     # and from the control runs.)
