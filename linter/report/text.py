@@ -70,7 +70,7 @@ class TextFormatter(Formatter):
             parts.append(f"All {s['passed']} checked rule(s) passed.")
         extra = []
         if s["skipped"]:
-            extra.append(f"{s['skipped']} skipped" + ("" if report.verbose else " (-v lists them)"))
+            extra.append(f"{s['skipped']} not applicable here" + ("" if report.verbose else ": -v lists them"))
         if s["errors"]:
             extra.append(f"{s['errors']} could not run")
         suppressed = report.extra.get("suppressed")
