@@ -40,8 +40,15 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--jobs", default="1,2")
-    ap.add_argument("--kinds", action="store_true", help="also run four rules of other kinds on the big table")
-    ap.add_argument("--url", default=os.environ.get("DBLINT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument(
+        "--kinds", action="store_true", help="also run four rules of other kinds on the big table"
+    )
+    ap.add_argument(
+        "--url",
+        default=os.environ.get(
+            "DBLINT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     args = ap.parse_args()
 
     admin = sa.create_engine(args.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
@@ -55,7 +62,9 @@ def main() -> None:
         with eng.begin() as c:
             c.exec_driver_sql("CREATE TABLE parent (id integer PRIMARY KEY, name text)")
             c.exec_driver_sql("INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, 1000) g")
-            c.exec_driver_sql("CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id), val text)")
+            c.exec_driver_sql(
+                "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id), val text)"
+            )
             c.exec_driver_sql("SET session_replication_role = replica")  # plant orphans past the FK
             c.exec_driver_sql(
                 "INSERT INTO child SELECT g, CASE WHEN mod(g, :n / 10) = 0 THEN -g ELSE 1 + mod(g, 1000) END, md5(g::text) "
@@ -76,13 +85,18 @@ def main() -> None:
             times = []
             for _ in range(args.repeat):
                 t = time.perf_counter()
-                proc = subprocess.run([DBLINT, "check", target, *select, "--jobs", jobs, "--format", "json"],
-                                      capture_output=True, text=True)
+                proc = subprocess.run(
+                    [DBLINT, "check", target, *select, "--jobs", jobs, "--format", "json"],
+                    capture_output=True,
+                    text=True,
+                )
                 times.append(time.perf_counter() - t)
                 assert proc.returncode == 1, proc.stderr  # the planted orphans are found
                 assert '"violations": 10,' in proc.stdout, proc.stdout
-            print(f"--jobs {jobs}: median {statistics.median(times):.2f}s  min {min(times):.2f}s  "
-                  f"(runs: {', '.join(f'{x:.2f}' for x in times)})")
+            print(
+                f"--jobs {jobs}: median {statistics.median(times):.2f}s  min {min(times):.2f}s  "
+                f"(runs: {', '.join(f'{x:.2f}' for x in times)})"
+            )
         print(f"load average after: {os.getloadavg()}")
     finally:
         with admin.connect() as c:

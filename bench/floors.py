@@ -53,7 +53,11 @@ def naive_queries(dialect: str) -> dict[str, str]:
     return {
         **{
             rid: f"SELECT COUNT(*) FROM {q(CO)} WHERE {q(col)} IS NULL"
-            for rid, col in (("BENCH001", "CatalogNumber"), ("BENCH002", "CatalogerID"), ("BENCH003", "CollectionID"))
+            for rid, col in (
+                ("BENCH001", "CatalogNumber"),
+                ("BENCH002", "CatalogerID"),
+                ("BENCH003", "CollectionID"),
+            )
         },
         "BENCH004": _groups(q, CO, ["CollectionID", "CatalogNumber"], ["CatalogNumber"]),
         **_anti_joins(q),

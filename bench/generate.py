@@ -107,7 +107,8 @@ def statements(engine: str, n: int) -> list[str]:
         f"PrepType VARCHAR(64), CatalogedDate {date_t})",
         "CREATE TABLE determination (DeterminationID INTEGER NOT NULL PRIMARY KEY, CollectionObjectID INTEGER, "
         "IsCurrent SMALLINT NOT NULL, TaxonID INTEGER)",
-        "INSERT INTO collection VALUES " + ", ".join(f"({k}, 'Collection {k}')" for k in range(1, COLLECTIONS + 1)),
+        "INSERT INTO collection VALUES "
+        + ", ".join(f"({k}, 'Collection {k}')" for k in range(1, COLLECTIONS + 1)),
         "INSERT INTO picklistitem VALUES "
         + ", ".join(f"({k + 1}, 1, '{p}')" for k, p in enumerate(PREPS))
         + f", ({len(PREPS) + 1}, 2, '{BOGUS}')",
@@ -148,8 +149,11 @@ def build(engine: str, n: int, *, force: bool = False, log=print) -> str:
         eng.dispose()
         path.unlink(missing_ok=True)
     else:
-        admin = sa.create_engine(f"{SERVERS[engine]}/{'postgres' if engine == 'postgresql' else 'mysql'}",
-                                 isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        admin = sa.create_engine(
+            f"{SERVERS[engine]}/{'postgres' if engine == 'postgresql' else 'mysql'}",
+            isolation_level="AUTOCOMMIT",
+            poolclass=sa.pool.NullPool,
+        )
         eng = sa.create_engine(url, poolclass=sa.pool.NullPool)
         if not force and _cached(eng, n):
             return url

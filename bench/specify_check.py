@@ -23,14 +23,18 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "specify"))
 
-from linter.testing import TestDatabase  # noqa: E402
 from specify_db import SECOND_DISCIPLINE, load_mariadb_schema  # noqa: E402
+
+from linter.testing import TestDatabase  # noqa: E402
 
 
 def dblint(url: str, *args: str) -> float:
     t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "linter", "check", url, "--select", "SPEC", "--format", "json", *args],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "linter", "check", url, "--select", "SPEC", "--format", "json", *args],
+        capture_output=True,
+        text=True,
+    )
     if res.returncode not in (0, 1):
         raise SystemExit(res.stderr)
     return time.perf_counter() - t
@@ -53,7 +57,9 @@ def main() -> None:
         target = url.render_as_string(hide_password=False)
         for state in ("fresh (never repaired)", "repaired"):
             times = [dblint(target) for _ in range(a.runs)]
-            print(f"{state}: median {statistics.median(times):.2f}s, min {min(times):.2f}s over {a.runs} runs")
+            print(
+                f"{state}: median {statistics.median(times):.2f}s, min {min(times):.2f}s over {a.runs} runs"
+            )
             if state.startswith("fresh"):
                 t = dblint(target, "--fix", "--unsafe-fixes")
                 print(f"--fix (whole pipeline, one transaction): {t:.2f}s")

@@ -48,7 +48,9 @@ class App:
         for name, value in [*config.vars.items(), *(variables or {}).items()]:
             if name not in ruleset.variables:
                 known = ", ".join(sorted(ruleset.variables)) or "none"
-                raise ConfigError(f"unknown variable {shown(name)} (variables declared by the loaded rules: {known})")
+                raise ConfigError(
+                    f"unknown variable {shown(name)} (variables declared by the loaded rules: {known})"
+                )
             merged[name] = value
         return cls(
             config,
@@ -79,7 +81,9 @@ class App:
             raw = str((self.config.root / raw).resolve()) if not os.path.isabs(raw) else raw
         return db.parse_target(raw)
 
-    def runner(self, target: str | None, rules_: Sequence[rules.Rule], *, jobs: int | None = None, **kw: Any) -> Runner:
+    def runner(
+        self, target: str | None, rules_: Sequence[rules.Rule], *, jobs: int | None = None, **kw: Any
+    ) -> Runner:
         url = self.target_url(target)
         timeouts = db.Timeouts(self.config.database.statement_timeout, self.config.database.lock_timeout)
         if jobs is None:

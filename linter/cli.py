@@ -55,49 +55,132 @@ def cli() -> None:
 
 
 def _common(f: Any) -> Any:
-    f = click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: ./dblint.yaml or [tool.dblint] in pyproject.toml).")(f)
-    f = click.option("--rules", "rule_paths", multiple=True, type=click.Path(), help="Extra rule file or folder (repeatable).")(f)
-    f = click.option("--disable-pack", "disabled_packs", multiple=True, help="Do not load this rule pack (repeatable).")(f)
-    f = click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a rule-pack variable (repeatable).")(f)
+    f = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        help="Config file (default: ./dblint.yaml or [tool.dblint] in pyproject.toml).",
+    )(f)
+    f = click.option(
+        "--rules",
+        "rule_paths",
+        multiple=True,
+        type=click.Path(),
+        help="Extra rule file or folder (repeatable).",
+    )(f)
+    f = click.option(
+        "--disable-pack", "disabled_packs", multiple=True, help="Do not load this rule pack (repeatable)."
+    )(f)
+    f = click.option(
+        "--var",
+        "variables",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Set a rule-pack variable (repeatable).",
+    )(f)
     return f
 
 
-def _app(config_path: str | None, rule_paths: tuple[str, ...], disabled_packs: tuple[str, ...], variables: tuple[str, ...]) -> Any:
+def _app(
+    config_path: str | None,
+    rule_paths: tuple[str, ...],
+    disabled_packs: tuple[str, ...],
+    variables: tuple[str, ...],
+) -> Any:
     from linter.app import App, parse_vars
     from linter.config import load_config
 
     cfg = load_config(config_path)
-    return App.load(cfg, extra_rules=rule_paths, disabled_packs=disabled_packs, variables=parse_vars(variables))
+    return App.load(
+        cfg, extra_rules=rule_paths, disabled_packs=disabled_packs, variables=parse_vars(variables)
+    )
 
 
 def _adoption(f: Any) -> Any:
     """check's reporting and adoption flags (baselines, statistics, exit policy)."""
-    f = click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), help="Report only violations not recorded in this baseline file.")(f)
-    f = click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), help="Record every current violation in this baseline file.")(f)
-    f = click.option("--statistics", is_flag=True, help="Print the number of violations per rule instead of the findings.")(f)
-    f = click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary, no progress.")(f)
-    f = click.option("--exit-zero", is_flag=True, help="Exit 0 even when rules fail (2 still means dblint could not run a rule).")(f)
-    f = click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="info", show_default=True, help="Lowest severity of a failing rule that makes the exit code 1.")(f)
+    f = click.option(
+        "--baseline",
+        "baseline_path",
+        type=click.Path(dir_okay=False),
+        help="Report only violations not recorded in this baseline file.",
+    )(f)
+    f = click.option(
+        "--write-baseline",
+        "write_baseline_path",
+        type=click.Path(dir_okay=False),
+        help="Record every current violation in this baseline file.",
+    )(f)
+    f = click.option(
+        "--statistics", is_flag=True, help="Print the number of violations per rule instead of the findings."
+    )(f)
+    f = click.option("-q", "--quiet", is_flag=True, help="Print the findings only: no summary, no progress.")(
+        f
+    )
+    f = click.option(
+        "--exit-zero",
+        is_flag=True,
+        help="Exit 0 even when rules fail (2 still means dblint could not run a rule).",
+    )(f)
+    f = click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info"]),
+        default="info",
+        show_default=True,
+        help="Lowest severity of a failing rule that makes the exit code 1.",
+    )(f)
     return f
 
 
 @cli.command()
 @click.argument("targets", nargs=-1)
 @_common
-@click.option("--select", "selected", multiple=True, help="Rule ids or prefixes to run, comma-separated (e.g. CORE,SPEC1).")
+@click.option(
+    "--select",
+    "selected",
+    multiple=True,
+    help="Rule ids or prefixes to run, comma-separated (e.g. CORE,SPEC1).",
+)
 @click.option("--ignore", "ignored", multiple=True, help="Rule ids or prefixes to skip, comma-separated.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes of failing rules in one transaction.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
-@click.option("--diff", is_flag=True, help="Show the SQL each fix would run and how many rows it touches; write nothing.")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Show the SQL each fix would run and how many rows it touches; write nothing.",
+)
 @click.option("--format", "fmt", default="text", show_default=True, help=FORMAT_HELP)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--max-examples", type=click.IntRange(0, 100_000), default=None, help="Examples per rule (default 20).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Connections checking in parallel (default: the number of CPUs).")
+@click.option(
+    "--max-examples", type=click.IntRange(0, 100_000), default=None, help="Examples per rule (default 20)."
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Connections checking in parallel (default: the number of CPUs).",
+)
 @click.option("--timings", is_flag=True, help="Print a per-rule timing table to stderr (slowest first).")
-@click.option("--undo-file", type=click.Path(dir_okay=False), help="With --fix: write the undo script here (default: dblint-undo-<timestamp>.sql next to the config, else in the working directory).")
-@click.option("--no-undo", is_flag=True, help="With --fix: write no undo script (also allows raw SQL fixes whose undo cannot be captured).")
-@click.option("--quarantine", is_flag=True, help="With --fix: copy rows a fix deletes to dblint_quarantine_<table> first.")
-@click.option("--backup", is_flag=True, help="With --fix on SQLite: copy the database file (online backup API) before the first change.")
+@click.option(
+    "--undo-file",
+    type=click.Path(dir_okay=False),
+    help="With --fix: write the undo script here (default: dblint-undo-<timestamp>.sql next to the config, else in the working directory).",
+)
+@click.option(
+    "--no-undo",
+    is_flag=True,
+    help="With --fix: write no undo script (also allows raw SQL fixes whose undo cannot be captured).",
+)
+@click.option(
+    "--quarantine",
+    is_flag=True,
+    help="With --fix: copy rows a fix deletes to dblint_quarantine_<table> first.",
+)
+@click.option(
+    "--backup",
+    is_flag=True,
+    help="With --fix on SQLite: copy the database file (online backup API) before the first change.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped rules and their reasons.")
 @_adoption
 def check(
@@ -143,7 +226,12 @@ def check(
         raise ConfigError("--fix and --diff exclude each other: --diff shows what --fix would do")
     if write_baseline_path and len(targets) > 1:
         raise ConfigError("--write-baseline records one database: give one TARGET")
-    for flag, given in (("--undo-file", undo_file), ("--no-undo", no_undo), ("--quarantine", quarantine), ("--backup", backup)):
+    for flag, given in (
+        ("--undo-file", undo_file),
+        ("--no-undo", no_undo),
+        ("--quarantine", quarantine),
+        ("--backup", backup),
+    ):
         if given and not fix:
             raise ConfigError(f"{flag} only applies with --fix")
     if undo_file and no_undo:
@@ -156,10 +244,14 @@ def check(
     chosen = app.select(selected, ignored)
     limit = app.config.max_examples if max_examples is None else max_examples
     adopt = baseline.Adoption(
-        baseline.Suppressions(app.config.suppress), baseline.load(baseline_path) if baseline_path else None, limit
+        baseline.Suppressions(app.config.suppress),
+        baseline.load(baseline_path) if baseline_path else None,
+        limit,
     )
     to_run, suppressed = adopt.split(chosen)
-    show_progress = wanted(sys.stderr, machine=formatter.machine or statistics, to_file=output is not None, quiet=quiet)
+    show_progress = wanted(
+        sys.stderr, machine=formatter.machine or statistics, to_file=output is not None, quiet=quiet
+    )
     color = not formatter.machine and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
     docs: list[str] = []
@@ -169,13 +261,21 @@ def check(
         start = time.monotonic()
         progress = Progress(sys.stderr, start=start) if show_progress else None
         ft = fixtures.open_target(target, app.config, fix=fix)  # a dump or JSON fixture: a scratch database
-        runner = app.runner(ft.target, fixtures.visible(to_run, ft.tables), jobs=jobs, max_examples=limit, on_progress=progress)
+        runner = app.runner(
+            ft.target,
+            fixtures.visible(to_run, ft.tables),
+            jobs=jobs,
+            max_examples=limit,
+            on_progress=progress,
+        )
         url_shown = ft.display or display_target(runner.engine.url)
         scratch = ft.scratch is not None  # a dump or fixture: an undo of the scratch copy would be no use
         if backup and (runner.dialect != "sqlite" or scratch):
             runner.engine.dispose()
             ft.close()
-            raise ConfigError("--backup copies SQLite database files only; on a server, the undo script (or the server's dump tool) is the way back")
+            raise ConfigError(
+                "--backup copies SQLite database files only; on a server, the undo script (or the server's dump tool) is the way back"
+            )
         extra: dict[str, Any] = {}
         try:
             results = runner.check()
@@ -211,10 +311,23 @@ def check(
         finally:
             runner.engine.dispose()
             ft.close()
-        report = Report(url_shown, results, mode, unsafe_fixes, fix_error, limit, verbose, color, {**(adopted or {}), **extra}, quiet=quiet)
+        report = Report(
+            url_shown,
+            results,
+            mode,
+            unsafe_fixes,
+            fix_error,
+            limit,
+            verbose,
+            color,
+            {**(adopted or {}), **extra},
+            quiet=quiet,
+        )
         docs.append(formatter.render(report))
         all_results += results
-        code = max(code, policy.exit_code(results, fail_on=fail_on, exit_zero=exit_zero, fix_failed=bool(fix_error)))
+        code = max(
+            code, policy.exit_code(results, fail_on=fail_on, exit_zero=exit_zero, fix_failed=bool(fix_error))
+        )
 
     if statistics:
         from linter.report.statistics import render
@@ -235,7 +348,13 @@ def check(
 @cli.command("rules")
 @_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_cmd(config_path: str | None, rule_paths: tuple[str, ...], disabled_packs: tuple[str, ...], variables: tuple[str, ...], fmt: str) -> None:
+def rules_cmd(
+    config_path: str | None,
+    rule_paths: tuple[str, ...],
+    disabled_packs: tuple[str, ...],
+    variables: tuple[str, ...],
+    fmt: str,
+) -> None:
     """List every loaded rule with its pack."""
     import json
 
@@ -267,7 +386,13 @@ def rules_cmd(config_path: str | None, rule_paths: tuple[str, ...], disabled_pac
 @cli.command()
 @click.argument("rule_id")
 @_common
-def explain(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...], disabled_packs: tuple[str, ...], variables: tuple[str, ...]) -> None:
+def explain(
+    rule_id: str,
+    config_path: str | None,
+    rule_paths: tuple[str, ...],
+    disabled_packs: tuple[str, ...],
+    variables: tuple[str, ...],
+) -> None:
     """Show what a rule checks, why, and how it fixes."""
     import yaml
 
@@ -278,14 +403,18 @@ def explain(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...], 
     if rule is None:
         raise ConfigError(f"no rule {rule_id!r} (see `dblint rules`)")
     click.echo(f"{rule.id}: {rule.title}")
-    click.echo(f"severity: {rule.severity}    kind: {rule.kind.name}    pack: {rule.pack or '-'}    source: {rule.where}")
+    click.echo(
+        f"severity: {rule.severity}    kind: {rule.kind.name}    pack: {rule.pack or '-'}    source: {rule.where}"
+    )
     if rule.spec.description:
         click.echo("")
         click.echo(rule.spec.description.strip())
     click.echo("\nparams:")
     click.echo(_indent(yaml.safe_dump(rule.params.model_dump(exclude_defaults=True), sort_keys=False)))
     if rule.fix:
-        click.echo(f"fix ({rule.fix.safety}{'; needs --unsafe-fixes' if rule.fix.safety == 'unsafe' else ''}):")
+        click.echo(
+            f"fix ({rule.fix.safety}{'; needs --unsafe-fixes' if rule.fix.safety == 'unsafe' else ''}):"
+        )
         click.echo(_indent(yaml.safe_dump(rule.fix.model_dump(exclude_defaults=True), sort_keys=False)))
     else:
         click.echo("fix: none (repair by hand, as described above)")
@@ -293,7 +422,12 @@ def explain(rule_id: str, config_path: str | None, rule_paths: tuple[str, ...], 
 
 @cli.command()
 @click.argument("target", required=False)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config to read the target from (default: ./dblint.yaml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config to read the target from (default: ./dblint.yaml).",
+)
 @click.option("--output", "-o", default="dblint.yaml", show_default=True, help="File to write; - prints it.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def init(target: str | None, config_path: str | None, output: str, force: bool) -> None:
@@ -313,7 +447,13 @@ def init(target: str | None, config_path: str | None, output: str, force: bool) 
 @cli.command()
 @click.argument("what", type=click.Choice(["rules", "config"]), default="rules")
 @_common
-def schema(what: str, config_path: str | None, rule_paths: tuple[str, ...], disabled_packs: tuple[str, ...], variables: tuple[str, ...]) -> None:
+def schema(
+    what: str,
+    config_path: str | None,
+    rule_paths: tuple[str, ...],
+    disabled_packs: tuple[str, ...],
+    variables: tuple[str, ...],
+) -> None:
     """Print the JSON Schema of rule files (with every loaded kind's params) or of the config."""
     import json
 

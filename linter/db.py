@@ -165,7 +165,9 @@ def is_mariadb(conn: Connection | Engine) -> bool:
 
 
 @contextmanager
-def read_only(engine: Engine, timeouts: Timeouts = Timeouts(), snapshot: str | None = None) -> Iterator[Connection]:
+def read_only(
+    engine: Engine, timeouts: Timeouts = Timeouts(), snapshot: str | None = None
+) -> Iterator[Connection]:
     """A connection inside a read-only transaction (one snapshot), rolled back at the end.
     ``snapshot`` (PostgreSQL) imports another transaction's exported snapshot."""
     conn = _connect(engine)
@@ -224,7 +226,9 @@ def writable(engine: Engine, timeouts: Timeouts = Timeouts()) -> Iterator[Connec
                 # A fix inserting key value 0 (a missing parent 0) must insert 0, not the next
                 # AUTO_INCREMENT value. Restored below: the connection goes back to the pool.
                 mode = str(conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar() or "")
-                conn.exec_driver_sql("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
+                conn.exec_driver_sql(
+                    "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')"
+                )
             _set_timeouts(conn, timeouts)
         yield conn
     finally:
@@ -241,7 +245,9 @@ def _connect(engine: Engine) -> Connection:
     try:
         conn = engine.connect()
     except Exception as exc:
-        raise TargetError(f"cannot connect to {mask_url(engine.url)}: {mask_text(one_line(str(exc.__cause__ or exc)))}") from None
+        raise TargetError(
+            f"cannot connect to {mask_url(engine.url)}: {mask_text(one_line(str(exc.__cause__ or exc)))}"
+        ) from None
     if dialect_of(conn) == "sqlite":
         # SQLAlchemy's pysqlite emits no BEGIN itself; we manage transactions explicitly.
         conn.connection.dbapi_connection.isolation_level = None  # type: ignore[union-attr]
@@ -328,7 +334,12 @@ class Schema:
                     real,
                     self.metadata,
                     *[
-                        sa.Column(c["name"], c["type"], primary_key=c["name"] in pk, nullable=c.get("nullable", True))
+                        sa.Column(
+                            c["name"],
+                            c["type"],
+                            primary_key=c["name"] in pk,
+                            nullable=c.get("nullable", True),
+                        )
                         for c in cols
                     ],
                     schema=self.schema,

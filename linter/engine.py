@@ -203,7 +203,10 @@ class Runner:
             for r in cands:
                 try:
                     with conn.begin_nested():
-                        r.diff = [DiffStep(self.render(s), s.count(conn), s.summary) for s in self.steps(conn, r.rule)]
+                        r.diff = [
+                            DiffStep(self.render(s), s.count(conn), s.summary)
+                            for s in self.steps(conn, r.rule)
+                        ]
                 except (SQLAlchemyError, RuleError) as exc:
                     r.diff = []
                     r.reason = f"fix cannot be shown: {db.mask_text(_explain(exc))}"
@@ -254,21 +257,33 @@ class Runner:
                         with conn.begin_nested():
                             for step in self.steps(conn, r.rule):
                                 if self.dialect == "mysql" and _is_ddl(step):
-                                    raise RuleError("its fix needs DDL, which MariaDB/MySQL would commit at once")
+                                    raise RuleError(
+                                        "its fix needs DDL, which MariaDB/MySQL would commit at once"
+                                    )
                                 with self.schema.using(conn):  # the undo may reflect a table
-                                    r.fixed += undo.execute(conn, step, r.rule.id, quarantine=r.rule.id in quarantined)
-                    except (SQLAlchemyError, RuleError, OSError) as exc:  # OSError: the undo log cannot be written
+                                    r.fixed += undo.execute(
+                                        conn, step, r.rule.id, quarantine=r.rule.id in quarantined
+                                    )
+                    except (
+                        SQLAlchemyError,
+                        RuleError,
+                        OSError,
+                    ) as exc:  # OSError: the undo log cannot be written
                         raise FixFailed(
                             f"fix rolled back, nothing was written: {r.rule.id} failed: {db.mask_text(_explain(exc))}"
                         ) from None
                     except Exception as exc:
-                        raise FixFailed(f"fix rolled back, nothing was written: {r.rule.id} failed: {_bug(r.rule, exc)}") from None
+                        raise FixFailed(
+                            f"fix rolled back, nothing was written: {r.rule.id} failed: {_bug(r.rule, exc)}"
+                        ) from None
                 after = [self.run_rule(conn, rule) for rule in self.rules]
                 for a in after:
                     b = before[a.rule.id]
                     a.fixed = b.fixed
                     if a.status == "error":
-                        raise FixFailed(f"fix rolled back, nothing was written: re-check of {a.rule.id} failed: {a.reason}")
+                        raise FixFailed(
+                            f"fix rolled back, nothing was written: re-check of {a.rule.id} failed: {a.reason}"
+                        )
                     if a.fixed and a.violations:
                         raise FixFailed(
                             f"fix rolled back, nothing was written: {a.rule.id} still has {a.violations} "

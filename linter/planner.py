@@ -131,7 +131,11 @@ def _hits(dialect: str, cond: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
 
 def _plain(check: Check) -> bool:
     """A check whose count is the number of rows of ``query`` (not a kind's own count/examples)."""
-    if check.query is None or type(check).count is not Check.count or type(check).examples is not Check.examples:
+    if (
+        check.query is None
+        or type(check).count is not Check.count
+        or type(check).examples is not Check.examples
+    ):
         return False
     # Wrapped in a derived table, labels must differ case-insensitively (MariaDB: "Duplicate column
     # name" for UserGroupScopeId beside UserGroupScopeID); such a check keeps its two queries.
@@ -209,7 +213,11 @@ class Executor:
         limit = self.runner.max_examples
         try:
             with conn.begin_nested():  # one failing query must not poison the others
-                if check.probe is not None and self.runner.use_window and not conn.execute(check.probe).scalar():
+                if (
+                    check.probe is not None
+                    and self.runner.use_window
+                    and not conn.execute(check.probe).scalar()
+                ):
                     res.violations = 0
                     res.how = "cheap probe found none"
                 elif _plain(check) and self.runner.use_window:
@@ -234,7 +242,10 @@ class Executor:
     def _scan(self, conn: Connection, task: Task) -> None:
         assert task.table is not None
         t0 = time.perf_counter()
-        cols = [_hits(self.dialect, check.scan[1]).label(f"dblint_r{i}") for i, (_, check) in enumerate(task.items)]  # type: ignore[index]
+        cols = [
+            _hits(self.dialect, check.scan[1]).label(f"dblint_r{i}")
+            for i, (_, check) in enumerate(task.items)
+        ]  # type: ignore[index]
         q = sa.select(*cols).select_from(task.table)
         try:
             with conn.begin_nested():

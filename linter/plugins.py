@@ -157,7 +157,9 @@ def collect_kinds(pm: pluggy.PluginManager) -> dict[str, Any]:
     for impl in pm.hook.dblint_kinds.get_hookimpls():
         for cls in impl.function() or ():
             if cls.name in kinds and type(kinds[cls.name]) is not cls:
-                raise DblintError(f"plugin {impl.plugin_name!r} registers kind {cls.name!r}, which another plugin already has")
+                raise DblintError(
+                    f"plugin {impl.plugin_name!r} registers kind {cls.name!r}, which another plugin already has"
+                )
             kinds[cls.name] = cls()
     return kinds
 

@@ -71,9 +71,7 @@ def prepare(engine: Engine, sources: list[sa.Table]) -> dict[str, sa.Table]:
     return out
 
 
-def copy_rows(
-    q: sa.Table, source: sa.Table, where: Any, rule_id: str, run_id: str, step: int
-) -> sa.Insert:
+def copy_rows(q: sa.Table, source: sa.Table, where: Any, rule_id: str, run_id: str, step: int) -> sa.Insert:
     """INSERT INTO quarantine SELECT the rows of ``source`` meeting ``where`` (set-based)."""
     names = [c.name for c in source.columns if c.name not in EXTRA]
     sel = sa.select(

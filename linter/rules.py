@@ -35,7 +35,9 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(None, None, "anchors and aliases are not allowed in rule files", event.start_mark)
+            raise yaml.MarkedYAMLError(
+                None, None, "anchors and aliases are not allowed in rule files", event.start_mark
+            )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
@@ -46,7 +48,9 @@ class _Loader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.MarkedYAMLError(None, None, "mapping keys must be plain scalars", key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    None, None, "mapping keys must be plain scalars", key_node.start_mark
+                )
             if key in out:
                 raise yaml.MarkedYAMLError(None, None, f"duplicate key {shown(key)}", key_node.start_mark)
             out[key] = self.construct_object(value_node, deep=deep)
@@ -74,7 +78,9 @@ def _refuse_aliases(root: yaml.Node) -> None:
     while stack:
         node = stack.pop()
         if id(node) in seen:
-            raise yaml.MarkedYAMLError(None, None, "anchors and aliases are not allowed in rule files", node.start_mark)
+            raise yaml.MarkedYAMLError(
+                None, None, "anchors and aliases are not allowed in rule files", node.start_mark
+            )
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
@@ -113,7 +119,9 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
         what = exc.problem or exc.context or "invalid YAML"
         raise RuleFileError(f"{where}: {what}") from None
     except (yaml.YAMLError, UnicodeDecodeError, OSError, RecursionError) as exc:
-        raise RuleFileError(f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+        raise RuleFileError(
+            f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None
 
 
 MAX_DEPTH = 64
@@ -294,17 +302,26 @@ def parse_file(
         kind = kinds.get(spec.kind)
         if kind is None:
             known = ", ".join(sorted(kinds))
-            raise _fail(path, raw.lines.get("kind", line), rid, f"unknown kind {shown(spec.kind)} (known kinds: {known})")
+            raise _fail(
+                path,
+                raw.lines.get("kind", line),
+                rid,
+                f"unknown kind {shown(spec.kind)} (known kinds: {known})",
+            )
         try:
             params = kind.Params.model_validate(spec.params)
         except ValidationError as exc:
             err = first_error(exc, kind.Params)
-            raise _fail(path, _where(path, raw, ["params", *err["loc"]]), rid, _words(err, "params")) from None
+            raise _fail(
+                path, _where(path, raw, ["params", *err["loc"]]), rid, _words(err, "params")
+            ) from None
         fix: FixModel | None = None
         if spec.fix is not None:
             model: type[FixModel] = HandlerFix if spec.fix.get("handler") else (kind.Fix or FixModel)
             if kind.Fix is None and not spec.fix.get("handler"):
-                raise _fail(path, raw.lines.get("fix", line), rid, f"kind {kind.name!r} has no fix; name a handler")
+                raise _fail(
+                    path, raw.lines.get("fix", line), rid, f"kind {kind.name!r} has no fix; name a handler"
+                )
             try:
                 fix = model.model_validate(spec.fix)
             except ValidationError as exc:
@@ -316,7 +333,9 @@ def parse_file(
 
 def rule_paths(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+        return sorted(
+            p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
+        )
     if not path.exists():
         raise RuleFileError(f"{path}: no such rule file or folder")
     return [path]

@@ -25,7 +25,11 @@ class FixOptions:
     backed_up: list[Path] = field(default_factory=list)
 
     def kwargs(self) -> dict[str, Any]:
-        return {"undo": self.undo, "quarantine": self.quarantine, "before_changes": self._backup if self.backup_to else None}
+        return {
+            "undo": self.undo,
+            "quarantine": self.quarantine,
+            "before_changes": self._backup if self.backup_to else None,
+        }
 
     def _backup(self, conn: Connection) -> None:
         assert self.backup_to is not None
@@ -40,7 +44,9 @@ class FixOptions:
         lines = [f"backup of the database before the fix: {p}" for p in self.backed_up]
         undo = self.written()
         if undo is not None:
-            lines.append(f"undo script: {undo} (apply it to the same database to restore the rows this fix changed)")
+            lines.append(
+                f"undo script: {undo} (apply it to the same database to restore the rows this fix changed)"
+            )
         return lines
 
     def report(self) -> dict[str, Any]:

@@ -61,7 +61,9 @@ def config_schema() -> dict[str, Any]:
     schema = Config.model_json_schema(by_alias=True)
     schema.get("properties", {}).pop("source", None)  # where the file was found: not written in it
     # Durations are validated from text ("300ms", "10s", "5m") as well as numbers of seconds.
-    duration = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": _DURATION.pattern}]}
+    duration = {
+        "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": _DURATION.pattern}]
+    }
     for model in schema.get("$defs", {}).values():
         for name, prop in model.get("properties", {}).items():
             if name.endswith("_timeout") and prop.get("type") == "number":

@@ -15,13 +15,45 @@ _WORD = re.compile(r"[A-Za-z_]+")
 
 # Statements that end, start or change transactions or sessions; never allowed in a check query,
 # and (except SET, which fixes may need, e.g. MariaDB's FOREIGN_KEY_CHECKS) never in a fix.
-TRANSACTION_CONTROL = frozenset({"commit", "rollback", "begin", "start", "savepoint", "release", "end", "abort",
-                                 "lock", "unlock", "prepare", "xa", "use", "attach", "detach", "vacuum"})
+TRANSACTION_CONTROL = frozenset(
+    {
+        "commit",
+        "rollback",
+        "begin",
+        "start",
+        "savepoint",
+        "release",
+        "end",
+        "abort",
+        "lock",
+        "unlock",
+        "prepare",
+        "xa",
+        "use",
+        "attach",
+        "detach",
+        "vacuum",
+    }
+)
 SESSION_CONTROL = frozenset({"set", "reset", "discard", "pragma"})
 # SQLite pragmas that only read: allowed as check queries (PRAGMA foreign_key_check is a useful one).
-READ_PRAGMAS = frozenset({"foreign_key_check", "integrity_check", "quick_check", "table_info", "table_xinfo",
-                          "index_list", "index_info", "index_xinfo", "foreign_key_list", "database_list",
-                          "table_list", "collation_list", "compile_options"})
+READ_PRAGMAS = frozenset(
+    {
+        "foreign_key_check",
+        "integrity_check",
+        "quick_check",
+        "table_info",
+        "table_xinfo",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+        "foreign_key_list",
+        "database_list",
+        "table_list",
+        "collation_list",
+        "compile_options",
+    }
+)
 
 
 def split_statements(script: str, keep_comments: bool = True) -> list[str]:
@@ -122,7 +154,12 @@ def fix_statement_problem(statement: str) -> str | None:
     if len(stmts) != 1:
         return f"must be exactly one statement, not {len(stmts)} (list them separately)"
     word = leading_keyword(stmts[0])
-    if word in TRANSACTION_CONTROL or word == "pragma" or re.match(r"\s*set\s+(session\s+|@@)?autocommit\b",
-                                                                  strip_comments(stmts[0]), re.IGNORECASE):
-        return f"{word.upper()} would break the single fix transaction dblint commits or rolls back as a whole"
+    if (
+        word in TRANSACTION_CONTROL
+        or word == "pragma"
+        or re.match(r"\s*set\s+(session\s+|@@)?autocommit\b", strip_comments(stmts[0]), re.IGNORECASE)
+    ):
+        return (
+            f"{word.upper()} would break the single fix transaction dblint commits or rolls back as a whole"
+        )
     return None

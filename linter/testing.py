@@ -60,7 +60,9 @@ def _check_server(dialect: str) -> str | None:
             _reachable[dialect] = None
         except Exception as exc:
             where = f"{url.host}:{url.port}"
-            _reachable[dialect] = f"{dialect} server at {where} not reachable ({type(exc).__name__}); start it with: {HOW_TO_START[dialect]}"
+            _reachable[dialect] = (
+                f"{dialect} server at {where} not reachable ({type(exc).__name__}); start it with: {HOW_TO_START[dialect]}"
+            )
     return _reachable[dialect]
 
 
@@ -183,7 +185,8 @@ class TestDatabase:
                 for col in t.primary_key.columns:
                     if isinstance(col.type, sa.Integer) and col.autoincrement in (True, "auto"):
                         seq = c.execute(
-                            sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": f'"{t.name}"', "c": col.name}
+                            sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
+                            {"t": f'"{t.name}"', "c": col.name},
                         ).scalar()
                         if seq:
                             c.execute(
@@ -196,8 +199,11 @@ class TestDatabase:
     def apply_script(self, path: str | Path) -> None:
         """Run an SQL script (e.g. a dblint undo script) statement by statement in ONE transaction,
         through the DB-API cursor so nothing in it is taken for a bind parameter."""
-        stmts = [s for s in split_sql(Path(path).read_text(encoding="utf-8"))
-                 if s.strip().upper() not in ("BEGIN", "START TRANSACTION", "COMMIT")]
+        stmts = [
+            s
+            for s in split_sql(Path(path).read_text(encoding="utf-8"))
+            if s.strip().upper() not in ("BEGIN", "START TRANSACTION", "COMMIT")
+        ]
         raw = self.engine.raw_connection()
         try:
             cur = raw.cursor()
@@ -219,7 +225,9 @@ class TestDatabase:
         with self.engine.connect() as c:
             for name in self.table_names():
                 t = sa.Table(name, sa.MetaData(), autoload_with=c)
-                rows = sorted(json.dumps([_plain(v) for v in r], default=str) for r in c.execute(sa.select(t)))
+                rows = sorted(
+                    json.dumps([_plain(v) for v in r], default=str) for r in c.execute(sa.select(t))
+                )
                 out[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
         return out
 
@@ -323,24 +331,24 @@ def dblint_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
 class RuleCase:
     """One case of a ``*.yaml`` case file::
 
-        rules: rules.yaml                 # relative to the case file; or a list of rule mappings
-        cases:
-          - name: two disciplines lack their directory
-            dialects: [sqlite, postgresql, mysql]     # default: all
-            tables: {discipline: {columns: {Id: integer primary key, Name: varchar(20)}, rows: [[1, a]]}}
-            sql: "UPDATE ..."                           # optional extra setup statements
-            select: [DEMO001]
-            args: [--var, x=1]
-            expect: {DEMO001: 2}                        # violations per rule id ("skipped"/"pass" allowed)
-            reasons: {DEMO002: "does not exist"}       # text the reason of a skipped/error rule contains
-            examples: {DEMO001: [{UserGroupScopeId: 5}]} # example keys, in order (at most 5 shown)
-            diff: {DEMO001: [2]}                        # --diff: rows per fix step (and nothing written)
-            diff_sql: {DEMO001: ["INSERT INTO"]}        # --diff: text the shown SQL contains
-            fix: safe                                   # or unsafe: run --fix (--unsafe-fixes)
-            fix_error: "still has"                      # the fix must roll back with this message
-            after: {DEMO001: 0}                         # violations after the fix
-            state:                                      # queries and their rows after the fix
-              - {query: "SELECT COUNT(*) FROM x", rows: [[3]]}
+    rules: rules.yaml                 # relative to the case file; or a list of rule mappings
+    cases:
+      - name: two disciplines lack their directory
+        dialects: [sqlite, postgresql, mysql]     # default: all
+        tables: {discipline: {columns: {Id: integer primary key, Name: varchar(20)}, rows: [[1, a]]}}
+        sql: "UPDATE ..."                           # optional extra setup statements
+        select: [DEMO001]
+        args: [--var, x=1]
+        expect: {DEMO001: 2}                        # violations per rule id ("skipped"/"pass" allowed)
+        reasons: {DEMO002: "does not exist"}       # text the reason of a skipped/error rule contains
+        examples: {DEMO001: [{UserGroupScopeId: 5}]} # example keys, in order (at most 5 shown)
+        diff: {DEMO001: [2]}                        # --diff: rows per fix step (and nothing written)
+        diff_sql: {DEMO001: ["INSERT INTO"]}        # --diff: text the shown SQL contains
+        fix: safe                                   # or unsafe: run --fix (--unsafe-fixes)
+        fix_error: "still has"                      # the fix must roll back with this message
+        after: {DEMO001: 0}                         # violations after the fix
+        state:                                      # queries and their rows after the fix
+          - {query: "SELECT COUNT(*) FROM x", rows: [[3]]}
     """
 
     file: Path
@@ -379,7 +387,9 @@ class RuleCase:
         unsafe = ["--unsafe-fixes"] if self.data.get("fix", "unsafe") == "unsafe" else []
         if self.data.get("diff") or self.data.get("diff_sql"):
             shown = run(*base, "--diff", *unsafe)
-            assert shown.exit_code in (0, 1), f"{self}: --diff exit {shown.exit_code}: {shown.stderr}{shown.stdout}"
+            assert shown.exit_code in (0, 1), (
+                f"{self}: --diff exit {shown.exit_code}: {shown.stderr}{shown.stdout}"
+            )
             for rule_id, rows in (self.data.get("diff") or {}).items():
                 steps = shown.rule(rule_id).get("diff")
                 assert steps is not None, f"{self}: --diff shows no fix for {rule_id}: {shown.rule(rule_id)}"
@@ -398,7 +408,9 @@ class RuleCase:
             args = base + ["--fix"] + unsafe
             before = _originals(db.checksum())
             fixed = run(*args, "--undo-file", str(undo))
-            assert fixed.exit_code in (0, 1), f"{self}: --fix exit {fixed.exit_code}: {fixed.stderr}{fixed.stdout}"
+            assert fixed.exit_code in (0, 1), (
+                f"{self}: --fix exit {fixed.exit_code}: {fixed.stderr}{fixed.stdout}"
+            )
             fix_error = fixed.json().get("fix_error")
             if self.data.get("fix_error"):
                 assert fix_error and self.data["fix_error"] in fix_error, f"{self}: fix_error {fix_error!r}"
@@ -413,12 +425,16 @@ class RuleCase:
             again = run(*args, "--undo-file", str(undo_dir / "again.sql"))
             assert sum(r["fixed"] for r in again.json()["rules"]) == 0, f"{self}: a second --fix changed rows"
             assert db.checksum() == settled, f"{self}: a second --fix changed the database"
-            assert not (undo_dir / "again.sql").exists(), f"{self}: a --fix that changed nothing wrote an undo script"
+            assert not (undo_dir / "again.sql").exists(), (
+                f"{self}: a --fix that changed nothing wrote an undo script"
+            )
             # Every case also proves its fix can be undone: the undo script restores every table.
             if any(r["fixed"] for r in fixed.json()["rules"]):
                 assert undo.exists(), f"{self}: --fix changed rows but wrote no undo script"
                 db.apply_script(undo)
-                assert _originals(db.checksum()) == before, f"{self}: the undo script did not restore every table"
+                assert _originals(db.checksum()) == before, (
+                    f"{self}: the undo script did not restore every table"
+                )
             import shutil
 
             shutil.rmtree(undo_dir, ignore_errors=True)
@@ -432,10 +448,16 @@ def _expect(case: RuleCase, res: RunResult, expect: Mapping[str, Any], when: str
     for rule_id, want in expect.items():
         r = res.rule(rule_id)
         if isinstance(want, str):
-            assert r["status"] == want, f"{case} {when}: {rule_id} is {r['status']} ({r['reason']}), expected {want}"
+            assert r["status"] == want, (
+                f"{case} {when}: {rule_id} is {r['status']} ({r['reason']}), expected {want}"
+            )
         else:
-            assert r["status"] in ("pass", "fail"), f"{case} {when}: {rule_id} is {r['status']}: {r['reason']}"
-            assert r["violations"] == want, f"{case} {when}: {rule_id} has {r['violations']} violations, expected {want}"
+            assert r["status"] in ("pass", "fail"), (
+                f"{case} {when}: {rule_id} is {r['status']}: {r['reason']}"
+            )
+            assert r["violations"] == want, (
+                f"{case} {when}: {rule_id} has {r['violations']} violations, expected {want}"
+            )
 
 
 def load_cases(*paths: str | Path) -> list[RuleCase]:
@@ -450,7 +472,9 @@ def load_cases(*paths: str | Path) -> list[RuleCase]:
     for f in files:
         doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         rules = doc.get("rules") or []
-        rule_paths = [f.parent / r for r in ([rules] if isinstance(rules, str) else rules) if isinstance(r, str)]
+        rule_paths = [
+            f.parent / r for r in ([rules] if isinstance(rules, str) else rules) if isinstance(r, str)
+        ]
         if rules and not isinstance(rules, str) and not all(isinstance(r, str) for r in rules):
             inline = f.parent / f".{f.stem}.rules.yaml"  # inline rules: written beside, read by --rules
             text = yaml.safe_dump({"rules": rules, "vars": doc.get("vars") or {}}, sort_keys=False)
@@ -469,8 +493,23 @@ def load_cases(*paths: str | Path) -> list[RuleCase]:
 # Every key a case may have (see RuleCase): a misspelt key ("expects:") would otherwise be ignored
 # and the case would pass without checking anything.
 CASE_KEYS = frozenset(
-    {"name", "dialects", "tables", "sql", "select", "args", "expect", "reasons", "examples", "diff", "diff_sql",
-     "fix", "fix_error", "after", "state"}
+    {
+        "name",
+        "dialects",
+        "tables",
+        "sql",
+        "select",
+        "args",
+        "expect",
+        "reasons",
+        "examples",
+        "diff",
+        "diff_sql",
+        "fix",
+        "fix_error",
+        "after",
+        "state",
+    }
 )
 
 
@@ -480,8 +519,13 @@ def _check_case(file: Path, index: int, case: Any) -> None:
         raise ValueError(f"{where}: a case is a mapping with a name")
     unknown = sorted(set(case) - CASE_KEYS)
     if unknown:
-        raise ValueError(f"{where} ({case['name']}): unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(CASE_KEYS))})")
+        raise ValueError(
+            f"{where} ({case['name']}): unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(CASE_KEYS))})"
+        )
     if case.get("fix") not in (None, "safe", "unsafe"):
         raise ValueError(f"{where} ({case['name']}): fix is safe or unsafe, not {case['fix']!r}")
-    if not any(case.get(k) for k in ("expect", "examples", "reasons", "after", "state", "diff", "diff_sql", "fix_error")):
+    if not any(
+        case.get(k)
+        for k in ("expect", "examples", "reasons", "after", "state", "diff", "diff_sql", "fix_error")
+    ):
         raise ValueError(f"{where} ({case['name']}): the case expects nothing, so it cannot fail")

@@ -65,7 +65,7 @@ def default_path(root: Path, now: dt.datetime | None = None) -> Path:
 
 
 def new_run_id() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
 
 
 _TARGET = re.compile(
@@ -87,7 +87,7 @@ def raw_target(sql: str) -> str | None:
     m = _TARGET.match(sql)
     if not m or m.group(2):  # schema-qualified names are not guessed at
         return None
-    rest = sql[m.end():]
+    rest = sql[m.end() :]
     if rest.lstrip().startswith(","):
         return None  # several tables (MySQL multi-table UPDATE/DELETE)
     if m.group(0).lstrip()[:6].lower() == "update":
@@ -141,7 +141,9 @@ class UndoLog:
                 raise DblintError(f"--undo-file {path}: folder {path.parent} is not writable")
             if path.exists():
                 # It may be the only way back from an earlier fix: never overwrite it.
-                raise DblintError(f"--undo-file {path} already exists; choose another name (it may undo an earlier fix)")
+                raise DblintError(
+                    f"--undo-file {path} already exists; choose another name (it may undo an earlier fix)"
+                )
             self._dir = Path(tempfile.mkdtemp(prefix="dblint-undo-"))
 
     # --- applying steps ------------------------------------------------------------------------
@@ -226,7 +228,9 @@ class UndoLog:
         table, _ = self._target(stmt)
         pk = _primary_key(table, "an INSERT adds")
         if not self.dialect.insert_returning:
-            raise UndoError(f"{self.dialect.name} cannot return inserted keys (INSERT … RETURNING); use --no-undo")
+            raise UndoError(
+                f"{self.dialect.name} cannot return inserted keys (INSERT … RETURNING); use --no-undo"
+            )
         n = 0
         with self._part(rule_id, f"delete the rows inserted into {table.name}") as out:
             keys = pk if stmt.table is table else [sa.column(c.name) for c in pk]
@@ -259,7 +263,9 @@ class UndoLog:
         q = self.preparer.quote
         temp = "TEMPORARY TABLE" if dialect_of(conn) == "mysql" else "TEMP TABLE"
         # A temporary table is private to this connection; MariaDB does not commit for it.
-        conn.exec_driver_sql(f"CREATE {temp} {q(snap_name)} AS SELECT * FROM {self.preparer.format_table(table)}")
+        conn.exec_driver_sql(
+            f"CREATE {temp} {q(snap_name)} AS SELECT * FROM {self.preparer.format_table(table)}"
+        )
         snap = sa.Table(snap_name, sa.MetaData(), *[sa.Column(c.name, c.type) for c in table.columns])
         # On an error the transaction rolls back and the connection closes: the copy goes too.
         n = _rows(conn.execute(stmt))
@@ -319,7 +325,9 @@ class UndoLog:
             sel = sel.with_for_update()
         return self._pages(conn, sel, table, raw=True)
 
-    def _pages(self, conn: Connection, sel: sa.Select[Any], table: sa.Table, raw: bool = False) -> Iterable[Sequence[Mapping[str, Any]]]:
+    def _pages(
+        self, conn: Connection, sel: sa.Select[Any], table: sa.Table, raw: bool = False
+    ) -> Iterable[Sequence[Mapping[str, Any]]]:
         if not raw:
             names = [c.name for c in table.columns]
             sub = sel.subquery("dblint_u")
@@ -389,7 +397,11 @@ class UndoLog:
         for r in rows:
             vals = tuple(r)
             conds.append(
-                "(" + " AND ".join(f"{q(c.name)} = {self._lit(table, c.name, v)}" for c, v in zip(pk, vals, strict=True)) + ")"
+                "("
+                + " AND ".join(
+                    f"{q(c.name)} = {self._lit(table, c.name, v)}" for c, v in zip(pk, vals, strict=True)
+                )
+                + ")"
             )
         return f"DELETE FROM {name} WHERE " + "\n  OR ".join(conds) + ";\n"
 
@@ -419,10 +431,14 @@ class UndoLog:
                 out.write(f"-- target: {mask_text(self.target)}\n")
                 out.write(f"-- run: {self.run_id} (written inside the fix transaction, before its commit)\n")
                 out.write(f"-- dialect: {self.dialect.name}; apply it to the same database, e.g.\n")
-                out.write(f"--   {_HOW.get('mysql' if self.dialect.name in ('mysql', 'mariadb') else self.dialect.name, '')}\n")
+                out.write(
+                    f"--   {_HOW.get('mysql' if self.dialect.name in ('mysql', 'mariadb') else self.dialect.name, '')}\n"
+                )
                 if begin.startswith("START"):
                     # Rows with key 0 are restored as 0, not as a new AUTO_INCREMENT value.
-                    out.write("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO');\n")
+                    out.write(
+                        "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO');\n"
+                    )
                 out.write(f"{begin}\n")
                 for header, part in reversed(self.parts):
                     out.write(f"\n{header}\n")

@@ -44,7 +44,9 @@ def resolve_var(value: Any, variables: Mapping[str, Any]) -> Any:
     if isinstance(value, Mapping) and set(value) == {"var"}:
         name = value["var"]
         if name not in variables:
-            raise RuleError(f"variable {shown(name)} is not defined (declare it under vars: or pass --var NAME=...)")
+            raise RuleError(
+                f"variable {shown(name)} is not defined (declare it under vars: or pass --var NAME=...)"
+            )
         v = variables[name]
         return UNSET if v is None else v
     return value
@@ -115,7 +117,9 @@ def condition(
                 clause = column.like(operand)
             else:
                 rhs = expr(operand, variables=variables, row=row, type_=column.type)
-                clause = {"lt": column < rhs, "le": column <= rhs, "gt": column > rhs, "ge": column >= rhs}[op]
+                clause = {"lt": column < rhs, "le": column <= rhs, "gt": column > rhs, "ge": column >= rhs}[
+                    op
+                ]
             parts.append(clause)
         return sa.and_(*parts) if parts else None
     if isinstance(value, list):

@@ -36,13 +36,13 @@ rules:
 """
 
 
-def dblint(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def dblint(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DBLINT_")}
     full_env.update(env or {})
     full_env["NO_COLOR"] = "1"
-    proc = subprocess.run(
-        [DBLINT, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120
-    )
+    proc = subprocess.run([DBLINT, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -55,7 +55,9 @@ def project(tmp_path: Path) -> Path:
     with sqlite3.connect(db) as c:
         c.execute("CREATE TABLE collection (id INTEGER PRIMARY KEY)")
         c.execute("INSERT INTO collection VALUES (4), (6)")
-        c.execute("CREATE TABLE obj (id INTEGER PRIMARY KEY, collection_id INTEGER, name TEXT, catalog_number TEXT)")
+        c.execute(
+            "CREATE TABLE obj (id INTEGER PRIMARY KEY, collection_id INTEGER, name TEXT, catalog_number TEXT)"
+        )
         rows = [(i, 4 if i <= 10 else 6, f"n{i}", None if i <= 12 else f"c{i}") for i in range(1, 16)]
         rows.append((16, 6, "n1", "c16"))
         c.executemany("INSERT INTO obj VALUES (?, ?, ?, ?)", rows)
@@ -90,11 +92,15 @@ def test_explain(project: Path) -> None:
     tst = dblint("explain", "tst001", "--rules", "rules.yaml", cwd=project)
     assert "fix (safe)" in tst.stdout and "set: UNKNOWN" in tst.stdout
     missing = dblint("explain", "NOPE001")
-    assert missing.returncode == 2 and missing.stderr.strip() == "dblint: no rule 'NOPE001' (see `dblint rules`)"
+    assert (
+        missing.returncode == 2 and missing.stderr.strip() == "dblint: no rule 'NOPE001' (see `dblint rules`)"
+    )
 
 
 def test_check_text_exit_1_and_summary(project: Path) -> None:
-    proc = dblint("check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST", "--max-examples", "2", cwd=project)
+    proc = dblint(
+        "check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST", "--max-examples", "2", cwd=project
+    )
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert "data.sqlite TST001 warning obj id=1 catalog_number is NULL" in lines
@@ -104,7 +110,17 @@ def test_check_text_exit_1_and_summary(project: Path) -> None:
 
 
 def test_check_json_shape_and_max_examples(project: Path) -> None:
-    proc = dblint("check", "data.sqlite", "--rules", "rules.yaml", "--format", "json", "--max-examples", "3", cwd=project)
+    proc = dblint(
+        "check",
+        "data.sqlite",
+        "--rules",
+        "rules.yaml",
+        "--format",
+        "json",
+        "--max-examples",
+        "3",
+        cwd=project,
+    )
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)  # exactly one JSON document
     assert {"dblint", "target", "rules", "summary"} <= set(doc)
@@ -113,7 +129,11 @@ def test_check_json_shape_and_max_examples(project: Path) -> None:
     for r in doc["rules"]:
         assert rule_keys <= set(r), r
         assert r["status"] in ("pass", "fail", "skipped", "error")
-        assert isinstance(r["violations"], int) and isinstance(r["fixable"], bool) and isinstance(r["fixed"], int)
+        assert (
+            isinstance(r["violations"], int)
+            and isinstance(r["fixable"], bool)
+            and isinstance(r["fixed"], int)
+        )
         for e in r["examples"]:
             assert set(e) == {"table", "key", "message"}
     t1 = next(r for r in doc["rules"] if r["id"] == "TST001")
@@ -123,9 +143,22 @@ def test_check_json_shape_and_max_examples(project: Path) -> None:
     t2 = next(r for r in doc["rules"] if r["id"] == "TST002")
     assert t2["violations"] == 1 and t2["examples"][0]["key"] == {"name": "n1"}
     assert {"rules", "failed", "violations", "fixed", "errors"} <= set(doc["summary"])
-    assert doc["summary"]["violations"] == 13 and doc["summary"]["failed"] == 2 and doc["summary"]["errors"] == 0
-    zero = json.loads(dblint("check", "data.sqlite", "--rules", "rules.yaml", "--format", "json",
-                             "--max-examples", "0", cwd=project).stdout)
+    assert (
+        doc["summary"]["violations"] == 13 and doc["summary"]["failed"] == 2 and doc["summary"]["errors"] == 0
+    )
+    zero = json.loads(
+        dblint(
+            "check",
+            "data.sqlite",
+            "--rules",
+            "rules.yaml",
+            "--format",
+            "json",
+            "--max-examples",
+            "0",
+            cwd=project,
+        ).stdout
+    )
     assert all(r["examples"] == [] for r in zero["rules"]) and zero["summary"]["violations"] == 13
 
 
@@ -145,19 +178,39 @@ def test_select_ignore_prefixes(project: Path) -> None:
 
 def test_exit_0_fix_and_output(project: Path) -> None:
     out = project / "report.json"
-    proc = dblint("check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST001", "--fix",
-                  "--format", "json", "--output", str(out), cwd=project)
+    proc = dblint(
+        "check",
+        "data.sqlite",
+        "--rules",
+        "rules.yaml",
+        "--select",
+        "TST001",
+        "--fix",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        cwd=project,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     doc = json.loads(out.read_text())
-    assert doc["summary"]["fixed"] == 12 and doc["rules"][0]["status"] == "pass" and doc["rules"][0]["fixed"] == 12
-    again = dblint("check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST001", "--fix", cwd=project)
+    assert (
+        doc["summary"]["fixed"] == 12
+        and doc["rules"][0]["status"] == "pass"
+        and doc["rules"][0]["fixed"] == 12
+    )
+    again = dblint(
+        "check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST001", "--fix", cwd=project
+    )
     assert again.returncode == 0 and again.stdout.startswith("Fixed 0 row(s). All 1 checked rule(s) passed.")
 
 
 def test_diff_writes_nothing(project: Path) -> None:
     before = (project / "data.sqlite").read_bytes()
-    proc = dblint("check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST001", "--diff", cwd=project)
+    proc = dblint(
+        "check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST001", "--diff", cwd=project
+    )
     assert proc.returncode == 1
     assert "--- TST001 (safe fix): objects have a catalog number" in proc.stdout
     assert "-- set catalog_number = 'UNKNOWN': 12 rows" in proc.stdout
@@ -166,16 +219,31 @@ def test_diff_writes_nothing(project: Path) -> None:
 
 
 def test_var(project: Path) -> None:
-    proc = dblint("check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST001", "--format", "json",
-                  "--var", "collection=6", cwd=project)
+    proc = dblint(
+        "check",
+        "data.sqlite",
+        "--rules",
+        "rules.yaml",
+        "--select",
+        "TST001",
+        "--format",
+        "json",
+        "--var",
+        "collection=6",
+        cwd=project,
+    )
     assert json.loads(proc.stdout)["rules"][0]["violations"] == 2
     bad = dblint("check", "data.sqlite", "--rules", "rules.yaml", "--var", "colection=6", cwd=project)
     assert bad.returncode == 2
-    assert bad.stderr.startswith("dblint: unknown variable 'colection' (variables declared by the loaded rules: ")
+    assert bad.stderr.startswith(
+        "dblint: unknown variable 'colection' (variables declared by the loaded rules: "
+    )
     assert "collection" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
-def test_target_as_url_and_from_config_and_env(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_target_as_url_and_from_config_and_env(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     def violations(proc: subprocess.CompletedProcess[str]) -> int:
         assert proc.returncode == 1, proc.stderr
         return int(json.loads(proc.stdout)["summary"]["violations"])
@@ -192,9 +260,19 @@ def test_target_as_url_and_from_config_and_env(project: Path, tmp_path_factory: 
     )
     assert violations(dblint("check", "--format", "json", cwd=project)) == 2
     # the config's database.url wins over the environment
-    assert violations(dblint("check", "--format", "json", cwd=project, env={"DBLINT_DATABASE_URL": "sqlite:///nope"})) == 2
+    assert (
+        violations(
+            dblint("check", "--format", "json", cwd=project, env={"DBLINT_DATABASE_URL": "sqlite:///nope"})
+        )
+        == 2
+    )
     # --config from anywhere
-    assert violations(dblint("check", "--config", str(project / "dblint.yaml"), "--format", "json", cwd=elsewhere)) == 2
+    assert (
+        violations(
+            dblint("check", "--config", str(project / "dblint.yaml"), "--format", "json", cwd=elsewhere)
+        )
+        == 2
+    )
     (project / "dblint.yaml").unlink()
     # [tool.dblint] in pyproject.toml
     (project / "pyproject.toml").write_text(
@@ -243,7 +321,9 @@ def test_invalid_rule_names_file_line_rule_and_field(project: Path) -> None:
     assert line == "dblint: bad.yaml:6: BAD001: params.colums: unknown key (did you mean 'columns'?)", line
     text = "rules:\n  - id: BAD002\n    kind: not_null\n    severity: fatal\n    params: {table: obj, column: x}\n"
     line = bad(project, text)
-    assert line.startswith("dblint: bad.yaml:4: BAD002: severity: Input should be 'error', 'warning' or 'info'"), line
+    assert line.startswith(
+        "dblint: bad.yaml:4: BAD002: severity: Input should be 'error', 'warning' or 'info'"
+    ), line
     text = "rules:\n  - id: BAD003\n    kind: not_null\n    params: {table: obj}\n"
     assert bad(project, text) == "dblint: bad.yaml:4: BAD003: params.column: is required"
     text = "rules:\n  - id: bad-id\n    kind: not_null\n"
@@ -272,7 +352,10 @@ def test_unreachable_database_masks_password(project: Path) -> None:
         "dblint: cannot connect to postgresql+psycopg://someone:***@127.0.0.1:1/nowhere"
     ), proc.stderr
     missing = dblint("check", "no-such-file.sqlite")
-    assert missing.returncode == 2 and missing.stderr.strip() == "dblint: no such database file: no-such-file.sqlite"
+    assert (
+        missing.returncode == 2
+        and missing.stderr.strip() == "dblint: no such database file: no-such-file.sqlite"
+    )
     not_db = project / "rules.yaml"
     proc = dblint("check", str(not_db))
     assert proc.returncode == 2 and "is not an SQLite database" in proc.stderr
@@ -303,7 +386,9 @@ def test_config_errors_name_file_and_line(project: Path) -> None:
     assert proc.stderr.strip() == "dblint: dblint.yaml:3: databse: unknown key (did you mean 'database'?)"
     (project / "dblint.yaml").write_text("database:\n  url: data.sqlite\n  lock_timeout: soon\n")
     proc = dblint("check", cwd=project)
-    assert proc.returncode == 2 and proc.stderr.startswith("dblint: dblint.yaml:3: database.lock_timeout:"), proc.stderr
+    assert proc.returncode == 2 and proc.stderr.startswith("dblint: dblint.yaml:3: database.lock_timeout:"), (
+        proc.stderr
+    )
     (project / "dblint.yaml").write_text("database: [\n")
     proc = dblint("check", cwd=project)
     assert proc.returncode == 2 and proc.stderr.startswith("dblint: dblint.yaml:"), proc.stderr
@@ -315,13 +400,21 @@ def test_password_with_url_characters_from_environment(project: Path) -> None:
     """A password such as "p@ss/w:rd#1" works in ${...} and is never printed, encoded or not."""
     from linter.config import load_config
 
-    (project / "dblint.yaml").write_text("database: {url: 'mysql+pymysql://u:${DBLINT_TEST_PW}@127.0.0.1:1/db'}\n")
+    (project / "dblint.yaml").write_text(
+        "database: {url: 'mysql+pymysql://u:${DBLINT_TEST_PW}@127.0.0.1:1/db'}\n"
+    )
     os.environ["DBLINT_TEST_PW"] = "p@ss/w:rd#1"
     try:
         from sqlalchemy import make_url
 
         url = make_url(load_config(cwd=project).database.url or "")
-        assert (url.username, url.password, url.host, url.port, url.database) == ("u", "p@ss/w:rd#1", "127.0.0.1", 1, "db")
+        assert (url.username, url.password, url.host, url.port, url.database) == (
+            "u",
+            "p@ss/w:rd#1",
+            "127.0.0.1",
+            1,
+            "db",
+        )
     finally:
         del os.environ["DBLINT_TEST_PW"]
     proc = dblint("check", cwd=project, env={"DBLINT_TEST_PW": "p@ss/w:rd#1"})
@@ -330,34 +423,50 @@ def test_password_with_url_characters_from_environment(project: Path) -> None:
     assert "mysql+pymysql://u:***@127.0.0.1:1/db" in proc.stderr
 
 
-@pytest.mark.parametrize("url", ["mysql+pymysql://root:hunter2@127.0.0.1:1/nowhere", "sqlite:////no/such/dir/x.sqlite"])
+@pytest.mark.parametrize(
+    "url", ["mysql+pymysql://root:hunter2@127.0.0.1:1/nowhere", "sqlite:////no/such/dir/x.sqlite"]
+)
 def test_unreachable_other_dialects(url: str) -> None:
     proc = dblint("check", url)
     assert proc.returncode == 2 and "hunter2" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("dblint: cannot connect to "), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith(
+        "dblint: cannot connect to "
+    ), proc.stderr
 
 
 @pytest.mark.parametrize(
     ("query", "problem"),
     [
-        ("SELECT id FROM obj; DELETE FROM obj", "params.query: Value error, must be exactly one statement, not 2"),
+        (
+            "SELECT id FROM obj; DELETE FROM obj",
+            "params.query: Value error, must be exactly one statement, not 2",
+        ),
         ("COMMIT", "params.query: Value error, COMMIT would change dblint's read-only transaction"),
         ("PRAGMA query_only = OFF", "params.query: Value error, may only use a reading PRAGMA"),
     ],
 )
-def test_sql_rule_that_could_escape_read_only_is_refused_at_load(project: Path, query: str, problem: str) -> None:
-    line = bad(project, f"rules:\n  - id: BAD001\n    kind: sql\n    params:\n      query: \"{query}\"\n")
+def test_sql_rule_that_could_escape_read_only_is_refused_at_load(
+    project: Path, query: str, problem: str
+) -> None:
+    line = bad(project, f'rules:\n  - id: BAD001\n    kind: sql\n    params:\n      query: "{query}"\n')
     assert line.startswith(f"dblint: bad.yaml:5: BAD001: {problem}"), line
 
 
 def test_sql_fix_with_transaction_control_is_refused_at_load(project: Path) -> None:
-    text = ("rules:\n  - id: BAD001\n    kind: sql\n    params: {query: 'SELECT id FROM obj'}\n"
-            "    fix:\n      statements: ['DELETE FROM obj', 'COMMIT']\n")
+    text = (
+        "rules:\n  - id: BAD001\n    kind: sql\n    params: {query: 'SELECT id FROM obj'}\n"
+        "    fix:\n      statements: ['DELETE FROM obj', 'COMMIT']\n"
+    )
     line = bad(project, text)
-    assert line.startswith("dblint: bad.yaml:6: BAD001: fix.statements: Value error, statement 2 COMMIT would break"), line
+    assert line.startswith(
+        "dblint: bad.yaml:6: BAD001: fix.statements: Value error, statement 2 COMMIT would break"
+    ), line
 
 
 def test_unwritable_output_is_one_line(project: Path) -> None:
     proc = dblint("check", "data.sqlite", "--output", "no/such/dir/report.txt", cwd=project)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "dblint: --output no/such/dir/report.txt: cannot write: No such file or directory"
+    assert (
+        proc.stderr.strip()
+        == "dblint: --output no/such/dir/report.txt: cannot write: No such file or directory"
+    )

@@ -45,5 +45,9 @@ def test_a_buggy_kind_fails_its_rule_not_the_run(dblint_db: Any) -> None:
     finally:
         engine.dispose()
     assert [r.status for r in results] == ["error", "error"]
-    assert results[0].reason == "internal error in kind 'broken' of pack 'thirdparty': ValueError: oops in check"
-    assert results[1].reason.startswith("internal error in kind 'broken' of pack 'thirdparty': ZeroDivisionError")
+    assert (
+        results[0].reason == "internal error in kind 'broken' of pack 'thirdparty': ValueError: oops in check"
+    )
+    assert results[1].reason.startswith(
+        "internal error in kind 'broken' of pack 'thirdparty': ZeroDivisionError"
+    )

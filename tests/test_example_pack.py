@@ -27,7 +27,11 @@ def test_rules_lists_the_pack_with_name_and_version(pack_version: str) -> None:
     line = next(line for line in proc.stdout.splitlines() if line.startswith("EXA001"))
     assert f"example {pack_version}" in line and "Locality latitudes lie between -90 and 90" in line
     doc = {r["id"]: r for r in json.loads(dblint("rules", "--format", "json").stdout)}
-    assert (doc["EXA002"]["pack"], doc["EXA002"]["pack_version"], doc["EXA002"]["kind"]) == ("example", pack_version, "range")
+    assert (doc["EXA002"]["pack"], doc["EXA002"]["pack_version"], doc["EXA002"]["kind"]) == (
+        "example",
+        pack_version,
+        "range",
+    )
     disabled = dblint("rules", "--disable-pack", "example")
     assert "EXA001" not in disabled.stdout and "CORE001" in disabled.stdout
 
@@ -38,7 +42,9 @@ def test_check_runs_the_pack_kind(pack_version: str, tmp_path: Path) -> None:
     db = tmp_path / "specify.sqlite"
     with sqlite3.connect(db) as c:
         c.execute("CREATE TABLE locality (LocalityID INTEGER PRIMARY KEY, Latitude1 REAL, Longitude1 REAL)")
-        c.executemany("INSERT INTO locality VALUES (?, ?, ?)", [(1, 10.5, 20.0), (2, 123.0, 20.0), (3, -5.0, -181.0)])
+        c.executemany(
+            "INSERT INTO locality VALUES (?, ?, ?)", [(1, 10.5, 20.0), (2, 123.0, 20.0), (3, -5.0, -181.0)]
+        )
     c.close()
     proc = dblint("check", str(db), "--select", "EXA", "--format", "json")
     assert proc.returncode == 1, proc.stderr

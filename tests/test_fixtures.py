@@ -48,7 +48,15 @@ def test_dump_is_checked_in_memory_with_only_the_rules_it_can_see(tmp_path, dbli
     make_dump(tmp_path / "f.sql")
     before = (tmp_path / "f.sql").read_text()
     res = dblint_run(
-        "check", "f.sql", "--rules", str(DEMO_RULES), "--select", "CORE,DEMO", "--format", "json", cwd=tmp_path
+        "check",
+        "f.sql",
+        "--rules",
+        str(DEMO_RULES),
+        "--select",
+        "CORE,DEMO",
+        "--format",
+        "json",
+        cwd=tmp_path,
     )
     assert res.exit_code == 1, res.stderr
     doc = res.json()

@@ -21,7 +21,13 @@ TABLES = {
         "rows": [[1, "a", "X"], [2, "b", "x"], [3, None, "Y"], [4, "d", "Z"]],
     },
     "child": {
-        "columns": {"ID": "integer primary key", "ParentID": "integer", "Label": "varchar(32)", "Kind": "integer", "Note": "varchar(32)"},
+        "columns": {
+            "ID": "integer primary key",
+            "ParentID": "integer",
+            "Label": "varchar(32)",
+            "Kind": "integer",
+            "Note": "varchar(32)",
+        },
         "rows": [
             [1, 1, "L1", 0, None],
             [2, 1, "L1", 0, "n"],
@@ -39,22 +45,70 @@ RULES = [
     {"id": "P002", "kind": "not_null", "params": {"table": "child", "column": "Note", "filter": {"Kind": 0}}},
     {"id": "P003", "kind": "not_null", "params": {"table": "parent", "column": "Name"}},
     {"id": "P004", "kind": "not_null", "params": {"table": "parent", "column": "Code"}},
-    {"id": "P005", "kind": "unique", "params": {"table": "child", "columns": ["Label"], "scope": ["ParentID"]}},
-    {"id": "P006", "kind": "unique", "params": {"table": "child", "columns": ["Label"], "case_insensitive": True}},
-    {"id": "P007", "kind": "unique", "params": {"table": "child", "columns": ["Label"], "nulls_distinct": False}},
+    {
+        "id": "P005",
+        "kind": "unique",
+        "params": {"table": "child", "columns": ["Label"], "scope": ["ParentID"]},
+    },
+    {
+        "id": "P006",
+        "kind": "unique",
+        "params": {"table": "child", "columns": ["Label"], "case_insensitive": True},
+    },
+    {
+        "id": "P007",
+        "kind": "unique",
+        "params": {"table": "child", "columns": ["Label"], "nulls_distinct": False},
+    },
     {"id": "P008", "kind": "unique", "params": {"table": "parent", "columns": ["ID"]}},
-    {"id": "P009", "kind": "reference", "params": {"table": "child", "columns": ["ParentID"], "references": {"table": "parent", "columns": ["ID"]}}},
-    {"id": "P010", "kind": "row_exists", "params": {"for_each": {"table": "parent"}, "require": {"table": "child", "match": {"ParentID": "{ID}"}}}},
+    {
+        "id": "P009",
+        "kind": "reference",
+        "params": {
+            "table": "child",
+            "columns": ["ParentID"],
+            "references": {"table": "parent", "columns": ["ID"]},
+        },
+    },
+    {
+        "id": "P010",
+        "kind": "row_exists",
+        "params": {
+            "for_each": {"table": "parent"},
+            "require": {"table": "child", "match": {"ParentID": "{ID}"}},
+        },
+    },
     {"id": "P011", "kind": "sql", "params": {"query": "SELECT 1 AS x FROM parent WHERE 1 = 0", "key": ["x"]}},
-    {"id": "P012", "kind": "unique", "params": {"table": "parent", "columns": ["Code"], "case_insensitive": True}},
-    {"id": "P013", "kind": "not_null", "params": {"table": "child", "column": "Kind", "filter": {"Label": "L3"}}},
+    {
+        "id": "P012",
+        "kind": "unique",
+        "params": {"table": "parent", "columns": ["Code"], "case_insensitive": True},
+    },
+    {
+        "id": "P013",
+        "kind": "not_null",
+        "params": {"table": "child", "column": "Kind", "filter": {"Label": "L3"}},
+    },
     {"id": "P014", "kind": "unique", "params": {"table": "child", "columns": ["ID"]}},
     {"id": "P015", "kind": "not_null", "params": {"table": "nosuchtable", "column": "x"}},
 ]
 
 # Counts that hold on every dialect (P007 differs on MariaDB, whose collation folds case).
-EXPECTED = {"P001": 2, "P002": 2, "P003": 1, "P004": 0, "P005": 1, "P006": 1, "P008": 0, "P009": 2, "P010": 1,
-            "P011": 0, "P012": 1, "P013": 1, "P014": 0}
+EXPECTED = {
+    "P001": 2,
+    "P002": 2,
+    "P003": 1,
+    "P004": 0,
+    "P005": 1,
+    "P006": 1,
+    "P008": 0,
+    "P009": 2,
+    "P010": 1,
+    "P011": 0,
+    "P012": 1,
+    "P013": 1,
+    "P014": 0,
+}
 
 
 def _app(tmp_path: Path, rules: list[dict]) -> App:
@@ -108,14 +162,24 @@ def test_unique_guarantee_needs_exact_semantics(dblint_db, tmp_path):
     """A unique index on A guarantees "A unique" (NULLs distinct) and "A unique within B", but not
     "B unique within A" (rows whose scope A is NULL compare equal), nor the case-insensitive or
     NULLs-equal variants."""
-    dblint_db.create({"u": {"columns": {"id": "integer primary key", "a": "varchar(8)", "b": "integer"},
-                            "rows": [[1, None, 5], [2, None, 5], [3, "q", 1], [4, "r", None], [5, "s", None]]}})
+    dblint_db.create(
+        {
+            "u": {
+                "columns": {"id": "integer primary key", "a": "varchar(8)", "b": "integer"},
+                "rows": [[1, None, 5], [2, None, 5], [3, "q", 1], [4, "r", None], [5, "s", None]],
+            }
+        }
+    )
     dblint_db.execute("CREATE UNIQUE INDEX u_a ON u (a)")
     rules = [
         {"id": "U001", "kind": "unique", "params": {"table": "u", "columns": ["A"]}},
         {"id": "U002", "kind": "unique", "params": {"table": "u", "columns": ["B"], "scope": ["A"]}},
         {"id": "U003", "kind": "unique", "params": {"table": "u", "columns": ["A"], "nulls_distinct": False}},
-        {"id": "U004", "kind": "unique", "params": {"table": "u", "columns": ["A"], "case_insensitive": True}},
+        {
+            "id": "U004",
+            "kind": "unique",
+            "params": {"table": "u", "columns": ["A"], "case_insensitive": True},
+        },
         {"id": "U005", "kind": "unique", "params": {"table": "u", "columns": ["A"], "scope": ["B"]}},
     ]
     res = _check(_app(tmp_path, rules), dblint_db.url_string, plan=True, jobs=1)
@@ -134,21 +198,36 @@ def test_unique_guarantee_needs_exact_semantics(dblint_db, tmp_path):
 
 @pytest.mark.parametrize("dblint_db", ["postgresql", "sqlite"], indirect=True)
 def test_partial_unique_index_is_not_trusted(dblint_db, tmp_path):
-    dblint_db.create({"u": {"columns": {"id": "integer primary key", "a": "integer"}, "rows": [[1, -1], [2, -1], [3, 1]]}})
+    dblint_db.create(
+        {"u": {"columns": {"id": "integer primary key", "a": "integer"}, "rows": [[1, -1], [2, -1], [3, 1]]}}
+    )
     dblint_db.execute("CREATE UNIQUE INDEX u_a ON u (a) WHERE a > 0")
-    res = _check(_app(tmp_path, [{"id": "U001", "kind": "unique", "params": {"table": "u", "columns": ["A"]}}]),
-                 dblint_db.url_string, plan=True, jobs=1)
+    res = _check(
+        _app(tmp_path, [{"id": "U001", "kind": "unique", "params": {"table": "u", "columns": ["A"]}}]),
+        dblint_db.url_string,
+        plan=True,
+        jobs=1,
+    )
     assert res["U001"].reason == "" and res["U001"].violations == 1
 
 
 FK_TABLES = {
     "parent": {"columns": {"ID": "integer primary key"}, "rows": [[1], [2]]},
-    "child": {"columns": {"ID": "integer primary key", "ParentID": "integer references parent(ID)"},
-              "rows": [[1, 1], [2, 7]]},
+    "child": {
+        "columns": {"ID": "integer primary key", "ParentID": "integer references parent(ID)"},
+        "rows": [[1, 1], [2, 7]],
+    },
 }
 FK_RULES = [
-    {"id": "F001", "kind": "reference", "params": {"table": "child", "columns": ["ParentID"],
-                                                   "references": {"table": "parent", "columns": ["ID"]}}},
+    {
+        "id": "F001",
+        "kind": "reference",
+        "params": {
+            "table": "child",
+            "columns": ["ParentID"],
+            "references": {"table": "parent", "columns": ["ID"]},
+        },
+    },
 ]
 
 
@@ -158,7 +237,7 @@ def test_foreign_keys_trusted_only_when_enforced(dblint_db, tmp_path):
     if dblint_db.dialect == "postgresql":
         dblint_db.execute(
             'CREATE TABLE parent ("ID" integer primary key); CREATE TABLE child ("ID" integer primary key, "ParentID" integer);'
-            'INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (1, 1), (2, 7);'
+            "INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (1, 1), (2, 7);"
             'ALTER TABLE child ADD CONSTRAINT child_fk FOREIGN KEY ("ParentID") REFERENCES parent ("ID") NOT VALID'
         )
     else:
@@ -170,14 +249,29 @@ def test_foreign_keys_trusted_only_when_enforced(dblint_db, tmp_path):
 
 @pytest.mark.parametrize("dblint_db", ["postgresql"], indirect=True)
 def test_validated_postgres_foreign_key_is_trusted(dblint_db, tmp_path):
-    dblint_db.create({"parent": FK_TABLES["parent"],
-                      "child": {**FK_TABLES["child"], "rows": [[1, 1], [2, 2]]}}, enforce_fks=True)
-    app = _app(tmp_path, [*FK_RULES, {"id": "F002", "kind": "reference", "params": {
-        "table": "child", "columns": ["ParentID"], "references": {"table": "parent", "columns": ["ID"], "filter": {"ID": 1}}}}])
+    dblint_db.create(
+        {"parent": FK_TABLES["parent"], "child": {**FK_TABLES["child"], "rows": [[1, 1], [2, 2]]}},
+        enforce_fks=True,
+    )
+    app = _app(
+        tmp_path,
+        [
+            *FK_RULES,
+            {
+                "id": "F002",
+                "kind": "reference",
+                "params": {
+                    "table": "child",
+                    "columns": ["ParentID"],
+                    "references": {"table": "parent", "columns": ["ID"], "filter": {"ID": 1}},
+                },
+            },
+        ],
+    )
     res = _check(app, dblint_db.url_string, plan=True, jobs=1)
     assert res["F001"].reason.startswith("guaranteed by constraint FOREIGN KEY")
     assert res["F002"].reason == "" and res["F002"].violations == 1  # the filter narrows the parents
-    dblint_db.execute('ALTER TABLE child DISABLE TRIGGER ALL')
+    dblint_db.execute("ALTER TABLE child DISABLE TRIGGER ALL")
     res = _check(app, dblint_db.url_string, plan=True, jobs=1)
     assert res["F001"].reason == ""  # triggers off: the key is no longer enforced
 
@@ -191,8 +285,14 @@ class _DivByZero(NotNullKind):
         check = super().check(ctx, params)
         t, cond = check.scan
         broken = sa.and_(cond, sa.literal_column("1") / sa.literal_column("0") == 1)
-        return Check(query=check.query.where(broken), table=check.table, key=check.key, message=check.message,
-                     count_query=sa.select(sa.func.count()).select_from(t).where(broken), scan=(t, broken))
+        return Check(
+            query=check.query.where(broken),
+            table=check.table,
+            key=check.key,
+            message=check.message,
+            count_query=sa.select(sa.func.count()).select_from(t).where(broken),
+            scan=(t, broken),
+        )
 
     def guaranteed(self, ctx, params):
         return None
@@ -218,7 +318,18 @@ def test_timings_go_to_stderr(dblint_db, dblint_run, tmp_path):
     dblint_db.create(TABLES)
     path = tmp_path / "rules.yaml"
     path.write_text(yaml.safe_dump({"rules": RULES[:5]}))
-    res = dblint_run("check", dblint_db.url_string, "--rules", path, "--select", "P00", "--format", "json", "--timings", cwd=tmp_path)
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--rules",
+        path,
+        "--select",
+        "P00",
+        "--format",
+        "json",
+        "--timings",
+        cwd=tmp_path,
+    )
     assert res.exit_code == 1
     assert {r["id"] for r in res.json()["rules"]} == {"P001", "P002", "P003", "P004", "P005"}
     lines = res.stderr.splitlines()
@@ -231,11 +342,37 @@ def test_timings_go_to_stderr(dblint_db, dblint_run, tmp_path):
 def test_split_unique_covers_null_and_negative_keys(dblint_db, tmp_path, limit):
     """A unique rule split by its integer key into --jobs parts finds every group exactly once:
     NULL scopes (which group together), negative keys (negative remainders) and positive ones."""
-    rows = [[i, g, v] for i, (g, v) in enumerate(
-        [(None, "a"), (None, "a"), (-3, "a"), (-3, "a"), (-2, "b"), (-2, "b"), (-1, "c"), (0, "c"), (0, "c"),
-         (1, "d"), (1, "d"), (2, "d"), (5, "e"), (5, "e"), (5, "e"), (7, "f")], start=1)]
-    dblint_db.create({"s": {"columns": {"id": "integer primary key", "g": "integer", "v": "varchar(8)"}, "rows": rows}})
-    app = _app(tmp_path, [{"id": "S001", "kind": "unique", "params": {"table": "s", "columns": ["v"], "scope": ["g"]}}])
+    rows = [
+        [i, g, v]
+        for i, (g, v) in enumerate(
+            [
+                (None, "a"),
+                (None, "a"),
+                (-3, "a"),
+                (-3, "a"),
+                (-2, "b"),
+                (-2, "b"),
+                (-1, "c"),
+                (0, "c"),
+                (0, "c"),
+                (1, "d"),
+                (1, "d"),
+                (2, "d"),
+                (5, "e"),
+                (5, "e"),
+                (5, "e"),
+                (7, "f"),
+            ],
+            start=1,
+        )
+    ]
+    dblint_db.create(
+        {"s": {"columns": {"id": "integer primary key", "g": "integer", "v": "varchar(8)"}, "rows": rows}}
+    )
+    app = _app(
+        tmp_path,
+        [{"id": "S001", "kind": "unique", "params": {"table": "s", "columns": ["v"], "scope": ["g"]}}],
+    )
     plain = _check(app, dblint_db.url_string, plan=False, jobs=1, max_examples=limit)
     for jobs in (2, 3):
         planned = _check(app, dblint_db.url_string, plan=True, jobs=jobs, max_examples=limit)
@@ -248,8 +385,14 @@ def test_labels_differing_only_in_case(dblint_db, tmp_path):
     """row_exists labels the parent key as the table spells it and the rule's "{id}" as the rule
     does: MariaDB rejects such twins in a derived table, so that check keeps its two queries."""
     dblint_db.create(TABLES)
-    rule = {"id": "C001", "kind": "row_exists",
-            "params": {"for_each": {"table": "parent"}, "require": {"table": "child", "match": {"ParentID": "{id}"}}}}
+    rule = {
+        "id": "C001",
+        "kind": "row_exists",
+        "params": {
+            "for_each": {"table": "parent"},
+            "require": {"table": "child", "match": {"ParentID": "{id}"}},
+        },
+    }
     res = _check(_app(tmp_path, [rule]), dblint_db.url_string, plan=True, jobs=1)
     assert res["C001"].status == "fail" and res["C001"].violations == 1
     assert len(res["C001"].examples) == 1

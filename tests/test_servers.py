@@ -130,8 +130,18 @@ def test_check_gives_up_behind_a_lock(dblint_db: TestDatabase, dblint_run: Any, 
         assert ready.wait(30)
         t0 = time.monotonic()
         res = dblint_run(
-            "check", dblint_db.url_string, "--config", cfg, "--rules", rules, "--select", "SRV001,SRV004",
-            "--format", "json", "--jobs", "1",
+            "check",
+            dblint_db.url_string,
+            "--config",
+            cfg,
+            "--rules",
+            rules,
+            "--select",
+            "SRV001,SRV004",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
         )
         elapsed = time.monotonic() - t0
     finally:
@@ -160,7 +170,9 @@ def test_reflection_respects_lock_timeout(dblint_db: TestDatabase, dblint_run: A
     try:
         assert ready.wait(30)
         t0 = time.monotonic()
-        res = dblint_run("check", dblint_db.url_string, "--config", cfg, "--rules", rules, "--select", "CORE001")
+        res = dblint_run(
+            "check", dblint_db.url_string, "--config", cfg, "--rules", rules, "--select", "CORE001"
+        )
         elapsed = time.monotonic() - t0
     finally:
         release.set()
@@ -180,11 +192,24 @@ def test_statement_timeout(dblint_db: TestDatabase, dblint_run: Any, tmp_path: P
     rules.write_text(f"rules:\n  - id: SLOW001\n    kind: sql\n    params: {{query: '{slow}'}}\n")
     cfg = _config(tmp_path, statement_timeout="1s")
     t0 = time.monotonic()
-    res = dblint_run("check", dblint_db.url_string, "--config", cfg, "--rules", rules, "--select", "SLOW", "--format", "json")
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--config",
+        cfg,
+        "--rules",
+        rules,
+        "--select",
+        "SLOW",
+        "--format",
+        "json",
+    )
     elapsed = time.monotonic() - t0
     r = res.rule("SLOW001")
     assert r["status"] == "error", r
-    assert r["reason"].startswith("gave up: the query ran longer than database.statement_timeout"), r["reason"]
+    assert r["reason"].startswith("gave up: the query ran longer than database.statement_timeout"), r[
+        "reason"
+    ]
     assert elapsed < 15, elapsed
 
 

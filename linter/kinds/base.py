@@ -137,7 +137,11 @@ class Check:
     def examples(self, conn: Connection, limit: int) -> list[Example]:
         if limit <= 0:
             return []
-        rows = conn.execute(ordered(self.query, [self.table_column or "", *self.key]).limit(limit)).mappings().fetchmany(limit)
+        rows = (
+            conn.execute(ordered(self.query, [self.table_column or "", *self.key]).limit(limit))
+            .mappings()
+            .fetchmany(limit)
+        )
         return [self.example(r) for r in rows]
 
     def stream(self, conn: Connection, page: int = 1000) -> Iterator[Example]:

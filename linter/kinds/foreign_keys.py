@@ -52,7 +52,9 @@ class ForeignKeys(Kind[ForeignKeysParams, Any]):
         q = sa.union_all(*branches).subquery("dblint_fk")
         query = sa.select(q.c.table, q.c.key_names, q.c.key, q.c.detail)
 
-        return _FkCheck(query=query, table="", key=["key"], message=lambda r: r["detail"], table_column="table")
+        return _FkCheck(
+            query=query, table="", key=["key"], message=lambda r: r["detail"], table_column="table"
+        )
 
 
 class _FkCheck(Check):
@@ -77,17 +79,18 @@ def _orphans(ctx: Context, child: sa.Table, fk: dict[str, Any]) -> sa.Select[Any
     key = _concat([sa.cast(k, text) for k in pk])
     value = _concat([sa.cast(c, text) for c in cols])
     target = f"{parent_name}({', '.join(fk['referred_columns'])})"
-    detail = sa.literal(f"{', '.join(c.name for c in cols)} = ", text) + value + sa.literal(f" has no row in {target}", text)
-    key_names = sa.literal(",".join(k.name for k in pk), text)
-    return (
-        sa.select(
-            sa.literal(child.name, text).label("table"),
-            key_names.label("key_names"),
-            key.label("key"),
-            detail.label("detail"),
-        )
-        .where(*[c.is_not(None) for c in cols], ~exists)
+    detail = (
+        sa.literal(f"{', '.join(c.name for c in cols)} = ", text)
+        + value
+        + sa.literal(f" has no row in {target}", text)
     )
+    key_names = sa.literal(",".join(k.name for k in pk), text)
+    return sa.select(
+        sa.literal(child.name, text).label("table"),
+        key_names.label("key_names"),
+        key.label("key"),
+        detail.label("detail"),
+    ).where(*[c.is_not(None) for c in cols], ~exists)
 
 
 def _concat(parts: list[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:

@@ -39,7 +39,9 @@ class NotNull(Kind[NotNullParams, NotNullFix]):
         t = ctx.table(params.table)
         return constraints.not_null(ctx.schema, t, ctx.col(t, params.column))
 
-    def _where(self, ctx: Context, p: NotNullParams) -> tuple[sa.Table, sa.Column[Any], sa.ColumnElement[bool]]:
+    def _where(
+        self, ctx: Context, p: NotNullParams
+    ) -> tuple[sa.Table, sa.Column[Any], sa.ColumnElement[bool]]:
         t = ctx.table(p.table)
         c = ctx.col(t, p.column)
         return t, c, sa.and_(c.is_(None), *ctx.filters(t, p.filter))
@@ -61,7 +63,11 @@ class NotNull(Kind[NotNullParams, NotNullFix]):
         t, c, where = self._where(ctx, params)
         stmt = sa.update(t).where(where).values({c.name: ctx.value(fix.set, type_=c.type)})
         return [
-            FixStep(stmt, count_of(sa.select(sa.literal(1)).select_from(t).where(where)), f"set {c.name} = {fmt(fix.set)}")
+            FixStep(
+                stmt,
+                count_of(sa.select(sa.literal(1)).select_from(t).where(where)),
+                f"set {c.name} = {fmt(fix.set)}",
+            )
         ]
 
 

@@ -64,7 +64,9 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
         pcols = [ctx.col(parent, c).name for c in params.references.columns]
         return constraints.foreign_key(ctx.schema, child, cols, parent, pcols)
 
-    def _orphans(self, ctx: Context, p: ReferenceParams) -> tuple[sa.Table, list[sa.Column[Any]], sa.ColumnElement[bool]]:
+    def _orphans(
+        self, ctx: Context, p: ReferenceParams
+    ) -> tuple[sa.Table, list[sa.Column[Any]], sa.ColumnElement[bool]]:
         child = ctx.table(p.table)
         parent: Any = ctx.table(p.references.table)
         if parent is child:
@@ -113,7 +115,11 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
             pk = list(child.primary_key.columns)
             if pk:
                 doomed = sa.select(*pk).where(where).subquery("dblint_doomed")
-                cond = pk[0].in_(sa.select(doomed.c[0])) if len(pk) == 1 else sa.tuple_(*pk).in_(sa.select(*doomed.c))
+                cond = (
+                    pk[0].in_(sa.select(doomed.c[0]))
+                    if len(pk) == 1
+                    else sa.tuple_(*pk).in_(sa.select(*doomed.c))
+                )
                 stmt = sa.delete(child).where(cond)
             else:
                 stmt = sa.delete(child).where(where)

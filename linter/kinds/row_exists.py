@@ -73,7 +73,9 @@ class RowExists(Kind[RowExistsParams, RowExistsFix]):
             if r and r not in cols:
                 cols[r] = ctx.col(parent, r)
         q = sa.select(*[c.label(n) for n, c in cols.items()]).where(where)
-        want = ", ".join(f"{k}={fmt(v) if column_ref(v) is None else v}" for k, v in params.require.match.items())
+        want = ", ".join(
+            f"{k}={fmt(v) if column_ref(v) is None else v}" for k, v in params.require.match.items()
+        )
         return Check(
             query=q,
             table=parent.name,
@@ -99,7 +101,13 @@ class RowExists(Kind[RowExistsParams, RowExistsFix]):
         # DISTINCT would be wrong (two parents may insert equal rows); one row per missing parent.
         sel = sa.select(*exprs).select_from(parent).where(where)
         stmt = sa.insert(child).from_select(names, sel)
-        return [FixStep(stmt, count_of(sa.select(sa.literal(1)).select_from(parent).where(where)), f"insert into {child.name}")]
+        return [
+            FixStep(
+                stmt,
+                count_of(sa.select(sa.literal(1)).select_from(parent).where(where)),
+                f"insert into {child.name}",
+            )
+        ]
 
 
 def _fill(template: str, row: Any) -> str:

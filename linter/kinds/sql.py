@@ -23,7 +23,21 @@ from linter.kinds.base import Check, Context, Example, FixModel, FixStep, Kind, 
 from linter.values import jsonable
 
 _SELECT = re.compile(r"^\s*(\(\s*)*(select|with|values)\b", re.IGNORECASE)
-_DDL_WORDS = frozenset({"create", "alter", "drop", "truncate", "rename", "grant", "revoke", "comment", "analyze", "optimize", "repair"})
+_DDL_WORDS = frozenset(
+    {
+        "create",
+        "alter",
+        "drop",
+        "truncate",
+        "rename",
+        "grant",
+        "revoke",
+        "comment",
+        "analyze",
+        "optimize",
+        "repair",
+    }
+)
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
 

@@ -124,10 +124,21 @@ class Unique(Kind[UniqueParams, UniqueFix]):
         # the same row is kept everywhere and a row with an unknown order value is never preferred.
         order_exprs: list[Any] = []
         for o in order:
-            order_exprs += [sa.case((o.is_(None), 1), else_=0).asc(), o.asc() if fix.keep == "first" else o.desc()]
+            order_exprs += [
+                sa.case((o.is_(None), 1), else_=0).asc(),
+                o.asc() if fix.keep == "first" else o.desc(),
+            ]
         order_exprs += [k.asc() for k in pk if k not in order]  # ties broken on the key: deterministic
-        rn = sa.func.row_number().over(partition_by=[e for _, e in keys], order_by=order_exprs).label("dblint_rn")
-        ranked = sa.select(*[k.label(f"dblint_pk{i}") for i, k in enumerate(pk)], rn).where(*where).subquery("dblint_ranked")
+        rn = (
+            sa.func.row_number()
+            .over(partition_by=[e for _, e in keys], order_by=order_exprs)
+            .label("dblint_rn")
+        )
+        ranked = (
+            sa.select(*[k.label(f"dblint_pk{i}") for i, k in enumerate(pk)], rn)
+            .where(*where)
+            .subquery("dblint_ranked")
+        )
         # A derived table (not a plain subquery) so MariaDB accepts deleting from the table it reads.
         losers = sa.select(*[ranked.c[f"dblint_pk{i}"] for i in range(len(pk))]).where(ranked.c.dblint_rn > 1)
         doomed = losers.subquery("dblint_doomed")
@@ -136,7 +147,13 @@ class Unique(Kind[UniqueParams, UniqueFix]):
         else:
             cond = sa.tuple_(*pk).in_(sa.select(*doomed.c))
         stmt = sa.delete(t).where(cond)
-        return [FixStep(stmt, count_of(losers), f"delete duplicates from {t.name}, keeping the {fix.keep} of each group")]
+        return [
+            FixStep(
+                stmt,
+                count_of(losers),
+                f"delete duplicates from {t.name}, keeping the {fix.keep} of each group",
+            )
+        ]
 
 
 def _is_text(c: sa.ColumnElement[Any]) -> bool:

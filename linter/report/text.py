@@ -36,7 +36,9 @@ class TextFormatter(Formatter):
                 if more > 0:
                     lines.append(c(f"  … {r.rule.id}: {more} more (raise --max-examples to see them)", "dim"))
             elif r.status == "error":
-                lines.append(f"{report.target} {c(r.rule.id, 'bold')} {c('error', 'error')} - - could not run: {r.reason}")
+                lines.append(
+                    f"{report.target} {c(r.rule.id, 'bold')} {c('error', 'error')} - - could not run: {r.reason}"
+                )
             elif r.status == "skipped" and report.verbose:
                 lines.append(c(f"{report.target} {r.rule.id} skipped: {r.reason}", "skipped"))
             if r.diff is not None:
@@ -70,7 +72,9 @@ class TextFormatter(Formatter):
             parts.append(f"All {s['passed']} checked rule(s) passed.")
         extra = []
         if s["skipped"]:
-            extra.append(f"{s['skipped']} not applicable here" + ("" if report.verbose else ": -v lists them"))
+            extra.append(
+                f"{s['skipped']} not applicable here" + ("" if report.verbose else ": -v lists them")
+            )
         if s["errors"]:
             extra.append(f"{s['errors']} could not run")
         suppressed = report.extra.get("suppressed")

@@ -83,7 +83,8 @@ def uniqueness_rules() -> list[dict[str, Any]]:
                     "isdb": int(bool(r["isDatabaseConstraint"])),
                     "isglobal": int(is_global),
                     "nfields": len(fields) + len(scopes),
-                    "label": f"{model}: {', '.join(fields)}" + (f" in {', '.join(scopes)}" if scopes else "")
+                    "label": f"{model}: {', '.join(fields)}"
+                    + (f" in {', '.join(scopes)}" if scopes else "")
                     + f" (isDatabaseConstraint={int(bool(r['isDatabaseConstraint']))})",
                     "fields": [(f, 0) for f in fields] + [(s, 1) for s in scopes],
                 }
@@ -184,7 +185,9 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
     params: dict[str, Any] = {}
     defs = define or {}
     for _ in range(3):  # a definition may use an earlier one
-        sql = _PLACEHOLDER.sub(lambda m: f"({defs[m.group(1)].strip()})" if m.group(1) in defs else m.group(0), sql)
+        sql = _PLACEHOLDER.sub(
+            lambda m: f"({defs[m.group(1)].strip()})" if m.group(1) in defs else m.group(0), sql
+        )
     version = str(ctx.variables.get("specify_version") or "7.12.0.6")
 
     quote = sa.String().literal_processor(ctx.schema.bind.dialect)
@@ -227,7 +230,10 @@ class SpecCheck(Check):
         self.clause = clause
         self.params = params
         super().__init__(
-            query=None, table=params.table, key=params.key, message=lambda r: ""  # type: ignore[arg-type]
+            query=None,
+            table=params.table,
+            key=params.key,
+            message=lambda r: "",  # type: ignore[arg-type]
         )
 
     def _wrap(self, outer: str) -> sa.TextClause:
@@ -378,13 +384,22 @@ WHERE c.SchemaType = 0 AND {DISC.format(col="c.DisciplineID")}
 """
 
 
-CONTAINER_STRINGS = [_container_strings("SpLocaleContainerNameID"), _container_strings("SpLocaleContainerDescID")]
+CONTAINER_STRINGS = [
+    _container_strings("SpLocaleContainerNameID"),
+    _container_strings("SpLocaleContainerDescID"),
+]
 ITEM_STRINGS = [_item_strings("SpLocaleContainerItemNameID"), _item_strings("SpLocaleContainerItemDescID")]
 
 # Tectonic units (TEC-1..4). The 0–50 chain of Specify's repair; a tree of the setup tool's 0–500
 # scheme already has ranks, so it is never touched.
-TECTONIC_RANKS = [(0, "Root"), (10, "Superstructure"), (20, "Tectonic Domain"), (30, "Tectonic Subdomain"),
-                  (40, "Tectonic Unit"), (50, "Tectonic Subunit")]
+TECTONIC_RANKS = [
+    (0, "Root"),
+    (10, "Superstructure"),
+    (20, "Tectonic Domain"),
+    (30, "Tectonic Subdomain"),
+    (40, "Tectonic Unit"),
+    (50, "Tectonic Subunit"),
+]
 ADD_TECTONIC_DEFS = f"""
 INSERT INTO tectonicunittreedef (Name, DisciplineID, TimestampCreated, version)
 SELECT 'Tectonic Unit', d.UserGroupScopeId, CURRENT_TIMESTAMP, 0 FROM discipline d
@@ -447,7 +462,12 @@ def _steps(ctx: Context, statements: Sequence[str], needs: Sequence[str]) -> lis
 
 
 SCHEMA_TABLES = ["discipline", "splocalecontainer", "splocalecontaineritem", "splocaleitemstr"]
-TECTONIC_TABLES = ["discipline.TectonicUnitTreeDefID", "tectonicunittreedef", "tectonicunittreedefitem", "tectonicunit"]
+TECTONIC_TABLES = [
+    "discipline.TectonicUnitTreeDefID",
+    "tectonicunittreedef",
+    "tectonicunittreedefitem",
+    "tectonicunit",
+]
 
 
 def add_containers(ctx: Context, rule: Any, conn: Connection) -> list[FixStep]:
@@ -493,8 +513,12 @@ def locality_text(ctx: Context, rule: Any, conn: Connection) -> list[FixStep]:
     """SPEC902 (PAT-2): copy each decimal coordinate into its NULL text column, cast by the database."""
     t = ctx.table("locality")
     steps = []
-    for text_col, num_col in (("Lat1Text", "Latitude1"), ("Long1Text", "Longitude1"),
-                              ("Lat2Text", "Latitude2"), ("Long2Text", "Longitude2")):
+    for text_col, num_col in (
+        ("Lat1Text", "Latitude1"),
+        ("Long1Text", "Longitude1"),
+        ("Lat2Text", "Latitude2"),
+        ("Long2Text", "Longitude2"),
+    ):
         tc, nc = ctx.col(t, text_col), ctx.col(t, num_col)
         where = [tc.is_(None), nc.is_not(None)]
         did = ctx.variables.get("discipline_id")

@@ -18,7 +18,7 @@ RULES = HERE / "undo_rules.yaml"
 TABLES: dict[str, Any] = {
     "parent": {
         "columns": {"id": "integer primary key", "name": "varchar(64)"},
-        "rows": [[1, "O'Brien; DROP TABLE parent; --"], [2, "back\\slash"], [3, "ünï ☃ \"q\""], [4, None]],
+        "rows": [[1, "O'Brien; DROP TABLE parent; --"], [2, "back\\slash"], [3, 'ünï ☃ "q"'], [4, None]],
     },
     "child": {
         "columns": {
@@ -39,7 +39,13 @@ TABLES: dict[str, Any] = {
         ],
     },
     "item": {
-        "columns": {"id": "integer primary key", "code": "varchar(32)", "parent_id": "integer", "flag": "boolean", "label": "varchar(64)"},
+        "columns": {
+            "id": "integer primary key",
+            "code": "varchar(32)",
+            "parent_id": "integer",
+            "flag": "boolean",
+            "label": "varchar(64)",
+        },
         "rows": [
             [1, "A", 1, True, "first"],
             [2, "a", 1, None, "dup of A"],
@@ -58,16 +64,40 @@ def apply_script(db: TestDatabase, script: Path) -> subprocess.CompletedProcess[
     if db.dialect == "sqlite":
         cmd = ["sqlite3", "-bail", str(url.database)]
     elif db.dialect == "postgresql":
-        cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
-               "-U", url.username or "postgres", "-d", str(url.database)]
+        cmd = [
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+            "-d",
+            str(url.database),
+        ]
     else:
-        cmd = ["mysql", "-h", url.host or "127.0.0.1", "-P", str(url.port or 3306), "-u", url.username or "root", str(url.database)]
+        cmd = [
+            "mysql",
+            "-h",
+            url.host or "127.0.0.1",
+            "-P",
+            str(url.port or 3306),
+            "-u",
+            url.username or "root",
+            str(url.database),
+        ]
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD" if db.dialect == "postgresql" else "MYSQL_PWD"] = str(url.password)
     with script.open("rb") as fh:
         res = subprocess.run(cmd, stdin=fh, capture_output=True, env=env, timeout=120)
-    out = subprocess.CompletedProcess(cmd, res.returncode, res.stdout.decode(errors="replace"), res.stderr.decode(errors="replace"))
+    out = subprocess.CompletedProcess(
+        cmd, res.returncode, res.stdout.decode(errors="replace"), res.stderr.decode(errors="replace")
+    )
     assert out.returncode == 0 and "error" not in out.stderr.lower(), f"{cmd[0]} failed: {out.stderr}"
     return out
 

@@ -39,8 +39,14 @@ rules:
 
 @pytest.mark.parametrize("dblint_db", ["postgresql", "mysql"], indirect=True)
 def test_check_sees_one_snapshot_and_never_blocks_the_writer(dblint_db, dblint_run, tmp_path):
-    dblint_db.create({"log": {"columns": {"id": "integer primary key autoincrement", "note": "varchar(20)"},
-                              "rows": [[i, None if i % 3 else "x"] for i in range(1, 3001)]}})
+    dblint_db.create(
+        {
+            "log": {
+                "columns": {"id": "integer primary key autoincrement", "note": "varchar(20)"},
+                "rows": [[i, None if i % 3 else "x"] for i in range(1, 3001)],
+            }
+        }
+    )
     rules = tmp_path / "snap.yaml"
     rules.write_text(SNAPSHOT_RULES)
     stop = threading.Event()
@@ -69,8 +75,22 @@ def test_check_sees_one_snapshot_and_never_blocks_the_writer(dblint_db, dblint_r
     try:
         time.sleep(0.2)
         for _ in range(6):
-            res = dblint_run("check", dblint_db.url_string, "--config", str(_config(tmp_path)), "--rules", str(rules),
-                             "--select", "SNAP", "--format", "json", "--jobs", jobs, "--max-examples", "0")
+            res = dblint_run(
+                "check",
+                dblint_db.url_string,
+                "--config",
+                str(_config(tmp_path)),
+                "--rules",
+                str(rules),
+                "--select",
+                "SNAP",
+                "--format",
+                "json",
+                "--jobs",
+                jobs,
+                "--max-examples",
+                "0",
+            )
             assert res.exit_code == 1, res.stdout + res.stderr
             counts = {r["id"]: r["violations"] for r in res.json()["rules"]}
             # Three queries on three connections, while rows keep arriving: one snapshot, one count.
@@ -102,8 +122,20 @@ def test_fix_on_a_locked_table_gives_up_and_changes_nothing(dblint_db, dblint_ru
     eng, other = _hold_lock(dblint_db)
     try:
         t0 = time.monotonic()
-        res = dblint_run("check", dblint_db.url_string, "--config", str(_config(tmp_path)), "--rules", str(RULES),
-                         "--select", "UNDO003,UNDO004,UNDO007", "--fix", "--unsafe-fixes", "--undo-file", str(tmp_path / "u.sql"))
+        res = dblint_run(
+            "check",
+            dblint_db.url_string,
+            "--config",
+            str(_config(tmp_path)),
+            "--rules",
+            str(RULES),
+            "--select",
+            "UNDO003,UNDO004,UNDO007",
+            "--fix",
+            "--unsafe-fixes",
+            "--undo-file",
+            str(tmp_path / "u.sql"),
+        )
         elapsed = time.monotonic() - t0
     finally:
         other.rollback()

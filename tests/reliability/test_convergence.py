@@ -32,14 +32,30 @@ def database(draw: Any) -> dict[str, Any]:
     n_parents = draw(st.integers(0, 6))
     parents = [[i + 1, draw(names), draw(st.one_of(st.none(), st.integers(0, 2)))] for i in range(n_parents)]
     children = [
-        [i + 1, draw(st.one_of(st.none(), st.integers(0, n_parents + 3))), draw(names),
-         draw(st.sampled_from([None, "x", "y"])), draw(st.one_of(st.none(), st.integers(0, 2)))]
+        [
+            i + 1,
+            draw(st.one_of(st.none(), st.integers(0, n_parents + 3))),
+            draw(names),
+            draw(st.sampled_from([None, "x", "y"])),
+            draw(st.one_of(st.none(), st.integers(0, 2))),
+        ]
         for i in range(draw(st.integers(3, 14)))
     ]
     return {
-        "parent": {"columns": {"id": "integer primary key", "name": "varchar(20)", "grp": "integer"}, "rows": parents},
-        "child": {"columns": {"id": "integer primary key autoincrement", "parent_id": "integer", "code": "varchar(20)",
-                              "note": "varchar(20)", "grp": "integer"}, "rows": children},
+        "parent": {
+            "columns": {"id": "integer primary key", "name": "varchar(20)", "grp": "integer"},
+            "rows": parents,
+        },
+        "child": {
+            "columns": {
+                "id": "integer primary key autoincrement",
+                "parent_id": "integer",
+                "code": "varchar(20)",
+                "note": "varchar(20)",
+                "grp": "integer",
+            },
+            "rows": children,
+        },
     }
 
 
@@ -48,12 +64,19 @@ def rule(draw: Any, kind: str) -> dict[str, Any]:
     grp_filter = draw(st.one_of(st.none(), st.integers(0, 2)))
     if kind == "row_exists":
         match: dict[str, Any] = {"parent_id": "{id}"}
-        insert: dict[str, Any] = {"parent_id": "{id}", "note": "auto", "code": draw(st.sampled_from([None, "{name}"]))}
+        insert: dict[str, Any] = {
+            "parent_id": "{id}",
+            "note": "auto",
+            "code": draw(st.sampled_from([None, "{name}"])),
+        }
         if draw(st.booleans()):
             match["grp"] = "{grp}"
             insert["grp"] = "{grp}"
-        params: dict[str, Any] = {"for_each": {"table": "parent"}, "require": {"table": "child", "match": match},
-                                  "null_safe": True}  # "{grp}" may be NULL: a NULL-safe match is what the fix can satisfy
+        params: dict[str, Any] = {
+            "for_each": {"table": "parent"},
+            "require": {"table": "child", "match": match},
+            "null_safe": True,
+        }  # "{grp}" may be NULL: a NULL-safe match is what the fix can satisfy
         if grp_filter is not None:
             params["for_each"]["filter"] = {"grp": grp_filter}
         fix: dict[str, Any] = {"insert": insert}
@@ -63,15 +86,26 @@ def rule(draw: Any, kind: str) -> dict[str, Any]:
             params["filter"] = {"grp": grp_filter}
         fix = {"set": 7 if params["column"] == "grp" else draw(st.sampled_from(["filled", "it's; --"]))}
     elif kind == "unique":
-        params = {"table": "child", "columns": draw(st.sampled_from([["code"], ["code", "note"], ["parent_id"]])),
-                  "case_insensitive": draw(st.booleans()), "nulls_distinct": draw(st.booleans())}
+        params = {
+            "table": "child",
+            "columns": draw(st.sampled_from([["code"], ["code", "note"], ["parent_id"]])),
+            "case_insensitive": draw(st.booleans()),
+            "nulls_distinct": draw(st.booleans()),
+        }
         if draw(st.booleans()):
             params["scope"] = ["grp"]
         if grp_filter is not None:
             params["filter"] = {"note": draw(st.sampled_from(["x", "y", None]))}
-        fix = {"keep": draw(st.sampled_from(["first", "last"])), "order_by": draw(st.sampled_from([[], ["note"], ["grp", "id"]]))}
+        fix = {
+            "keep": draw(st.sampled_from(["first", "last"])),
+            "order_by": draw(st.sampled_from([[], ["note"], ["grp", "id"]])),
+        }
     elif kind == "reference":
-        params = {"table": "child", "columns": ["parent_id"], "references": {"table": "parent", "columns": ["id"]}}
+        params = {
+            "table": "child",
+            "columns": ["parent_id"],
+            "references": {"table": "parent", "columns": ["id"]},
+        }
         if grp_filter is not None and draw(st.booleans()):
             params["filter"] = {"grp": grp_filter}
         fix = {"action": draw(st.sampled_from(["set_null", "delete", "insert_parent"]))}
@@ -100,7 +134,18 @@ def converges(db: TestDatabase, tables: dict[str, Any], the_rule: dict[str, Any]
     before = {k: v for k, v in db.checksum().items()}
     rules = work / "rules.yaml"
     rules.write_text(yaml.safe_dump({"rules": [the_rule]}, allow_unicode=True), encoding="utf-8")
-    base = ["check", db.url_string, "--rules", str(rules), "--select", "CONV", "--format", "json", "--max-examples", "0"]
+    base = [
+        "check",
+        db.url_string,
+        "--rules",
+        str(rules),
+        "--select",
+        "CONV",
+        "--format",
+        "json",
+        "--max-examples",
+        "0",
+    ]
     first = _invoke(*base, "--fix", "--unsafe-fixes", "--undo-file", str(work / "undo.sql"))
     doc = json.loads(first.stdout)
     assert "fix_error" not in doc, doc["fix_error"]

@@ -38,14 +38,29 @@ pytestmark = pytest.mark.slow
 
 
 def _populate(db: TestDatabase) -> None:
-    db.create({
-        "owner": {"columns": {"id": "integer primary key", "name": "varchar(32)"}},
-        "big": {"columns": {"id": "integer primary key autoincrement", "owner_id": "integer",
-                            "code": "varchar(32)", "note": "varchar(64)"}},
-    })
+    db.create(
+        {
+            "owner": {"columns": {"id": "integer primary key", "name": "varchar(32)"}},
+            "big": {
+                "columns": {
+                    "id": "integer primary key autoincrement",
+                    "owner_id": "integer",
+                    "code": "varchar(32)",
+                    "note": "varchar(64)",
+                }
+            },
+        }
+    )
     owners = [{"id": i, "name": f"owner {i}"} for i in range(1200)]
-    big = [{"id": i + 1, "owner_id": i % 1000, "code": f"c{i % (ROWS * 3 // 4)}", "note": None if i % 2 else f"n{i}"}
-           for i in range(ROWS)]
+    big = [
+        {
+            "id": i + 1,
+            "owner_id": i % 1000,
+            "code": f"c{i % (ROWS * 3 // 4)}",
+            "note": None if i % 2 else f"n{i}",
+        }
+        for i in range(ROWS)
+    ]
     md = sa.MetaData()
     md.reflect(db.engine)
     with db.engine.begin() as c:
@@ -57,8 +72,23 @@ def _populate(db: TestDatabase) -> None:
 
 def _run(url: str, work: Path, undo: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, TMPDIR=str(work))
-    cmd = [sys.executable, "-m", "linter", "check", url, "--rules", str(RULES), "--select", "CRASH",
-           "--fix", "--unsafe-fixes", "--undo-file", str(undo), "--format", "json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "linter",
+        "check",
+        url,
+        "--rules",
+        str(RULES),
+        "--select",
+        "CRASH",
+        "--fix",
+        "--unsafe-fixes",
+        "--undo-file",
+        str(undo),
+        "--format",
+        "json",
+    ]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=work)
 
 
@@ -82,7 +112,9 @@ class Trials:
             url = sa.make_url(f"sqlite:///{path}")
             return TestDatabase("sqlite", url, sa.create_engine(url, poolclass=sa.pool.NullPool))
         name = f"{self.db.url.database}_k{self.n}"
-        admin = sa.create_engine(server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(
+            server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as c:
             c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.db.url.database}"')
         admin.dispose()
@@ -96,7 +128,9 @@ class Trials:
             for suffix in ("-journal", "-wal", "-shm"):
                 Path(str(t.url.database) + suffix).unlink(missing_ok=True)
             return
-        admin = sa.create_engine(server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(
+            server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as c:
             c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{t.url.database}" WITH (FORCE)')
         admin.dispose()
@@ -127,7 +161,14 @@ def test_sigkill_during_fix_leaves_original_or_fixed(dblint_db, tmp_path):
     trials.drop(ref)
 
     rng = random.Random(int(os.environ.get("DBLINT_CRASH_SEED", "0")) or None)
-    outcomes = {"kills": 0, "controls": 0, "original": 0, "fixed": 0, "ended_before_kill": 0, "killed_in_fix": 0}
+    outcomes = {
+        "kills": 0,
+        "controls": 0,
+        "original": 0,
+        "fixed": 0,
+        "ended_before_kill": 0,
+        "killed_in_fix": 0,
+    }
     # Every fifth trial is a control run to completion: it measures the current run and fix
     # durations (the machine's load varies), and the kill windows follow the latest controls.
     runs, fixes = [total], [fix_window]
@@ -135,7 +176,9 @@ def test_sigkill_during_fix_leaves_original_or_fixed(dblint_db, tmp_path):
     i = 0
     # Timing is random, so how many kills land inside the fix varies: keep going (bounded) until
     # enough have, rather than fail a run whose every outcome was correct.
-    while outcomes["kills"] < TRIALS or (outcomes["killed_in_fix"] < TRIALS // 5 and outcomes["kills"] < 3 * TRIALS):
+    while outcomes["kills"] < TRIALS or (
+        outcomes["killed_in_fix"] < TRIALS // 5 and outcomes["kills"] < 3 * TRIALS
+    ):
         assert time.monotonic() - started < DEADLINE, f"{i} trials took longer than {DEADLINE:.0f}s"
         control = i % 5 == 4
         t = trials.fresh()
@@ -146,7 +189,9 @@ def test_sigkill_during_fix_leaves_original_or_fixed(dblint_db, tmp_path):
         t_start = time.monotonic()
         t_fix = None
         if control or i % 2:
-            while proc.poll() is None and not _fix_started(work) and time.monotonic() - t_start < TRIAL_TIMEOUT:
+            while (
+                proc.poll() is None and not _fix_started(work) and time.monotonic() - t_start < TRIAL_TIMEOUT
+            ):
                 time.sleep(0.002)
             t_fix = time.monotonic()
         if control:
@@ -182,8 +227,14 @@ def test_sigkill_during_fix_leaves_original_or_fixed(dblint_db, tmp_path):
         shutil.rmtree(work, ignore_errors=True)
         i += 1
     elapsed = time.monotonic() - started
-    summary = {"dialect": dblint_db.dialect, "rows": ROWS, "run_seconds": round(total, 2),
-               "fix_seconds": round(fix_window, 2), "elapsed": round(elapsed, 1), **outcomes}
+    summary = {
+        "dialect": dblint_db.dialect,
+        "rows": ROWS,
+        "run_seconds": round(total, 2),
+        "fix_seconds": round(fix_window, 2),
+        "elapsed": round(elapsed, 1),
+        **outcomes,
+    }
     print("crash trials:", json.dumps(summary))
     out = os.environ.get("DBLINT_CRASH_REPORT")
     if out:

@@ -64,27 +64,81 @@ def _assert_one_line_error(res: Any) -> None:
 def broken_rule(draw: Any) -> dict[str, Any]:
     """A rule that is certainly invalid: one mutation that no validator can accept."""
     rule = copy.deepcopy(VALID_RULE)
-    how = draw(st.sampled_from(["drop", "unknown", "bad_id", "bad_kind", "bad_severity", "bad_param", "bad_fix", "param_unknown", "fix_unknown"]))
+    how = draw(
+        st.sampled_from(
+            [
+                "drop",
+                "unknown",
+                "bad_id",
+                "bad_kind",
+                "bad_severity",
+                "bad_param",
+                "bad_fix",
+                "param_unknown",
+                "fix_unknown",
+            ]
+        )
+    )
     if how == "drop":
         del rule[draw(st.sampled_from(["id", "kind"]))]
         if draw(st.booleans()):
             del rule["params"]["table"]
     elif how == "unknown":
-        rule[draw(st.text(min_size=1, max_size=20).filter(lambda k: k not in VALID_RULE and k not in ("description", "tags")))] = draw(junk)
+        rule[
+            draw(
+                st.text(min_size=1, max_size=20).filter(
+                    lambda k: k not in VALID_RULE and k not in ("description", "tags")
+                )
+            )
+        ] = draw(junk)
     elif how == "bad_id":
         rule["id"] = draw(st.one_of(junk, st.from_regex(r"[a-z0-9;'\" ][^\n]{0,10}", fullmatch=True)))
     elif how == "bad_kind":
-        rule["kind"] = draw(st.one_of(st.text(max_size=20).filter(lambda k: k not in ("not_null", "row_exists", "unique", "reference", "sql", "foreign_keys", "primary_key")), st.integers()))
+        rule["kind"] = draw(
+            st.one_of(
+                st.text(max_size=20).filter(
+                    lambda k: (
+                        k
+                        not in (
+                            "not_null",
+                            "row_exists",
+                            "unique",
+                            "reference",
+                            "sql",
+                            "foreign_keys",
+                            "primary_key",
+                        )
+                    )
+                ),
+                st.integers(),
+            )
+        )
     elif how == "bad_severity":
         rule["severity"] = draw(junk.filter(lambda v: v not in ("error", "warning", "info")))
     elif how == "bad_param":
-        rule["params"][draw(st.sampled_from(["table", "column"]))] = draw(st.one_of(st.integers(), st.lists(st.text(max_size=3), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.booleans(), st.none()))
+        rule["params"][draw(st.sampled_from(["table", "column"]))] = draw(
+            st.one_of(
+                st.integers(),
+                st.lists(st.text(max_size=3), max_size=2),
+                st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+                st.booleans(),
+                st.none(),
+            )
+        )
     elif how == "bad_fix":
         rule["fix"]["safety"] = draw(junk.filter(lambda v: v not in ("safe", "unsafe")))
     elif how == "param_unknown":
-        rule["params"][draw(st.text(min_size=1, max_size=15).filter(lambda k: k not in ("table", "column", "filter")))] = draw(junk)
+        rule["params"][
+            draw(st.text(min_size=1, max_size=15).filter(lambda k: k not in ("table", "column", "filter")))
+        ] = draw(junk)
     else:
-        rule["fix"][draw(st.text(min_size=1, max_size=15).filter(lambda k: k not in ("safety", "set", "handler", "quarantine")))] = draw(junk)
+        rule["fix"][
+            draw(
+                st.text(min_size=1, max_size=15).filter(
+                    lambda k: k not in ("safety", "set", "handler", "quarantine")
+                )
+            )
+        ] = draw(junk)
     return rule
 
 
@@ -145,26 +199,88 @@ def test_invalid_utf8_and_oversized_files(tmp_path: Path) -> None:
 @st.composite
 def broken_config(draw: Any) -> dict[str, Any]:
     cfg = copy.deepcopy(VALID_CONFIG)
-    how = draw(st.sampled_from(["unknown", "db_unknown", "timeout", "max_examples", "jobs", "lists", "database", "fix"]))
+    how = draw(
+        st.sampled_from(
+            ["unknown", "db_unknown", "timeout", "max_examples", "jobs", "lists", "database", "fix"]
+        )
+    )
     if how == "unknown":
-        cfg[draw(st.text(min_size=1, max_size=15).filter(lambda k: k not in ("database", "rules", "select", "ignore", "disable_packs", "vars", "max_examples", "jobs", "fix")))] = draw(junk)
+        cfg[
+            draw(
+                st.text(min_size=1, max_size=15).filter(
+                    lambda k: (
+                        k
+                        not in (
+                            "database",
+                            "rules",
+                            "select",
+                            "ignore",
+                            "disable_packs",
+                            "vars",
+                            "max_examples",
+                            "jobs",
+                            "fix",
+                        )
+                    )
+                )
+            )
+        ] = draw(junk)
     elif how == "db_unknown":
-        cfg["database"][draw(st.text(min_size=1, max_size=15).filter(lambda k: k not in ("url", "statement_timeout", "lock_timeout", "schema")))] = draw(junk)
+        cfg["database"][
+            draw(
+                st.text(min_size=1, max_size=15).filter(
+                    lambda k: k not in ("url", "statement_timeout", "lock_timeout", "schema")
+                )
+            )
+        ] = draw(junk)
     elif how == "timeout":
-        cfg["database"][draw(st.sampled_from(["statement_timeout", "lock_timeout"]))] = draw(st.one_of(
-            st.integers(max_value=0), st.floats(max_value=0), st.booleans(), st.lists(st.integers(), min_size=1, max_size=2),
-            st.text(max_size=10).filter(lambda s: not __import__("re").match(r"^\s*[0-9]*\.?[0-9]+\s*(ms|s|m|min|h)?\s*$", s)),
-            st.just("1e999h"), st.just("99999999999999999999999h")))
+        cfg["database"][draw(st.sampled_from(["statement_timeout", "lock_timeout"]))] = draw(
+            st.one_of(
+                st.integers(max_value=0),
+                st.floats(max_value=0),
+                st.booleans(),
+                st.lists(st.integers(), min_size=1, max_size=2),
+                st.text(max_size=10).filter(
+                    lambda s: not __import__("re").match(r"^\s*[0-9]*\.?[0-9]+\s*(ms|s|m|min|h)?\s*$", s)
+                ),
+                st.just("1e999h"),
+                st.just("99999999999999999999999h"),
+            )
+        )
     elif how == "max_examples":
-        cfg["max_examples"] = draw(st.one_of(st.integers(min_value=100_001), st.integers(max_value=-1), st.text(min_size=1, max_size=5).filter(lambda s: not s.strip().lstrip("+-").isdigit()), st.lists(st.integers(), max_size=2)))
+        cfg["max_examples"] = draw(
+            st.one_of(
+                st.integers(min_value=100_001),
+                st.integers(max_value=-1),
+                st.text(min_size=1, max_size=5).filter(lambda s: not s.strip().lstrip("+-").isdigit()),
+                st.lists(st.integers(), max_size=2),
+            )
+        )
     elif how == "jobs":
         cfg["jobs"] = draw(st.one_of(st.integers(min_value=257), st.integers(max_value=0), st.just(10**100)))
     elif how == "lists":
-        cfg[draw(st.sampled_from(["rules", "select", "ignore", "disable_packs"]))] = draw(st.one_of(st.integers(), st.dictionaries(st.text(max_size=3), st.integers(), min_size=1, max_size=2)))
+        cfg[draw(st.sampled_from(["rules", "select", "ignore", "disable_packs"]))] = draw(
+            st.one_of(
+                st.integers(), st.dictionaries(st.text(max_size=3), st.integers(), min_size=1, max_size=2)
+            )
+        )
     elif how == "database":
-        cfg["database"] = draw(st.one_of(st.integers(), st.lists(st.integers(), max_size=2), st.text(max_size=10)))
+        cfg["database"] = draw(
+            st.one_of(st.integers(), st.lists(st.integers(), max_size=2), st.text(max_size=10))
+        )
     else:
-        cfg["fix"] = draw(st.one_of(st.integers(), st.text(max_size=5), st.dictionaries(st.text(min_size=1, max_size=5).filter(lambda k: k != "quarantine"), st.integers(), min_size=1, max_size=2)))
+        cfg["fix"] = draw(
+            st.one_of(
+                st.integers(),
+                st.text(max_size=5),
+                st.dictionaries(
+                    st.text(min_size=1, max_size=5).filter(lambda k: k != "quarantine"),
+                    st.integers(),
+                    min_size=1,
+                    max_size=2,
+                ),
+            )
+        )
     return cfg
 
 
@@ -185,10 +301,14 @@ def test_broken_pyproject_configs_are_one_line_errors(cfg: dict[str, Any]) -> No
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "pyproject.toml"
         # JSON values are valid TOML inline values for these shapes (no nulls are generated).
-        body = "\n".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in cfg.items() if not isinstance(v, dict))
+        body = "\n".join(
+            f"{json.dumps(k)} = {json.dumps(v)}" for k, v in cfg.items() if not isinstance(v, dict)
+        )
         tables = "\n".join(
-            f"[tool.dblint.{json.dumps(k)}]\n" + "\n".join(f"{json.dumps(k2)} = {json.dumps(v2)}" for k2, v2 in v.items())
-            for k, v in cfg.items() if isinstance(v, dict)
+            f"[tool.dblint.{json.dumps(k)}]\n"
+            + "\n".join(f"{json.dumps(k2)} = {json.dumps(v2)}" for k2, v2 in v.items())
+            for k, v in cfg.items()
+            if isinstance(v, dict)
         )
         try:
             p.write_text(f"[tool.dblint]\n{body}\n{tables}\n", encoding="utf-8")
@@ -204,9 +324,23 @@ def test_broken_pyproject_configs_are_one_line_errors(cfg: dict[str, Any]) -> No
 
 ident = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
-    min_size=1, max_size=20,
+    min_size=1,
+    max_size=20,
 ).filter(lambda s: s.strip() == s and s.strip())
-HOSTILE_NAMES = ['a"b', "a'b", "x; DROP TABLE victim; --", "`t`", "[t]", "ünï☃", "a b", "a.b", "a%s", "a:b", "\\", 'Robert"); DROP TABLE victim;--']
+HOSTILE_NAMES = [
+    'a"b',
+    "a'b",
+    "x; DROP TABLE victim; --",
+    "`t`",
+    "[t]",
+    "ünï☃",
+    "a b",
+    "a.b",
+    "a%s",
+    "a:b",
+    "\\",
+    'Robert"); DROP TABLE victim;--',
+]
 
 
 def _names() -> Any:
@@ -222,7 +356,12 @@ def test_hostile_identifiers_are_quoted_or_missing(table: str, column: str, exis
         md = sa.MetaData()
         sa.Table("victim", md, sa.Column("id", sa.Integer, primary_key=True))
         if exists and table.lower() != "victim":
-            sa.Table(table, md, sa.Column("id", sa.Integer, primary_key=True), sa.Column(column if column.lower() != "id" else column + "2", sa.Text))
+            sa.Table(
+                table,
+                md,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column(column if column.lower() != "id" else column + "2", sa.Text),
+            )
         md.create_all(eng)
         col = column if column.lower() != "id" else column + "2"
         if exists and table.lower() != "victim":
@@ -230,9 +369,25 @@ def test_hostile_identifiers_are_quoted_or_missing(table: str, column: str, exis
                 c.execute(sa.insert(md.tables[table]), [{"id": 1, col: None}, {"id": 2, col: "v"}])
         eng.dispose()
         rules = Path(d) / "r.yaml"
-        rules.write_text(yaml.safe_dump({"rules": [{"id": "FUZZ001", "kind": "not_null", "params": {"table": table, "column": col},
-                                                    "fix": {"safety": "safe", "set": "'; DROP TABLE victim; --"}}]}, allow_unicode=True), encoding="utf-8")
-        res = _invoke("check", url, "--rules", str(rules), "--select", "FUZZ", "--format", "json", "--fix", "--no-undo")
+        rules.write_text(
+            yaml.safe_dump(
+                {
+                    "rules": [
+                        {
+                            "id": "FUZZ001",
+                            "kind": "not_null",
+                            "params": {"table": table, "column": col},
+                            "fix": {"safety": "safe", "set": "'; DROP TABLE victim; --"},
+                        }
+                    ]
+                },
+                allow_unicode=True,
+            ),
+            encoding="utf-8",
+        )
+        res = _invoke(
+            "check", url, "--rules", str(rules), "--select", "FUZZ", "--format", "json", "--fix", "--no-undo"
+        )
         assert "Traceback" not in res.output
         import json
 
@@ -259,14 +414,42 @@ def test_hostile_identifiers_on_servers(dblint_db, dblint_run, tmp_path):
         for n in names:
             c.execute(sa.insert(md.tables[n]), [{"id": 1, f"c{n}": None}])
     rules = tmp_path / "r.yaml"
-    rules.write_text(yaml.safe_dump({"rules": [
-        {"id": f"FUZZ00{i + 1}", "kind": "not_null", "params": {"table": n, "column": f"c{n}"}, "fix": {"safety": "safe", "set": "x'; DROP TABLE victim; --"}}
-        for i, n in enumerate(names)] + [{"id": "FUZZ009", "kind": "not_null", "params": {"table": "no\"such';x", "column": "c"}}]}, allow_unicode=True))
-    res = dblint_run("check", dblint_db.url_string, "--rules", str(rules), "--select", "FUZZ", "--format", "json", "--fix", "--undo-file", str(tmp_path / "u.sql"))
+    rules.write_text(
+        yaml.safe_dump(
+            {
+                "rules": [
+                    {
+                        "id": f"FUZZ00{i + 1}",
+                        "kind": "not_null",
+                        "params": {"table": n, "column": f"c{n}"},
+                        "fix": {"safety": "safe", "set": "x'; DROP TABLE victim; --"},
+                    }
+                    for i, n in enumerate(names)
+                ]
+                + [{"id": "FUZZ009", "kind": "not_null", "params": {"table": "no\"such';x", "column": "c"}}]
+            },
+            allow_unicode=True,
+        )
+    )
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--rules",
+        str(rules),
+        "--select",
+        "FUZZ",
+        "--format",
+        "json",
+        "--fix",
+        "--undo-file",
+        str(tmp_path / "u.sql"),
+    )
     assert res.exit_code == 0, res.stdout + res.stderr
     assert [r["fixed"] for r in res.json()["rules"][:4]] == [1, 1, 1, 1]
     assert res.rule("FUZZ009")["status"] == "skipped"
     assert "victim" in dblint_db.table_names()
     dblint_db.apply_script(tmp_path / "u.sql")
     for n in names:
-        assert dblint_db.count(n, f"{dblint_db.engine.dialect.identifier_preparer.quote('c' + n)} IS NULL") == 1
+        assert (
+            dblint_db.count(n, f"{dblint_db.engine.dialect.identifier_preparer.quote('c' + n)} IS NULL") == 1
+        )

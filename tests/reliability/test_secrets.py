@@ -35,10 +35,24 @@ def _runs(dblint_run, url: str, tmp: Path) -> dict[str, str]:
         "json": ["check", url, *base, "--format", "json"],
         "output": ["check", url, *base, "--format", "json", "--output", str(tmp / "out.json")],
         "diff": ["check", url, *base, "--diff", "--unsafe-fixes"],
-        "fix": ["check", url, *base, "--fix", "--unsafe-fixes", "--undo-file", str(tmp / "undo.sql"), "--format", "json"],
+        "fix": [
+            "check",
+            url,
+            *base,
+            "--fix",
+            "--unsafe-fixes",
+            "--undo-file",
+            str(tmp / "undo.sql"),
+            "--format",
+            "json",
+        ],
         "fix-text": ["check", url, *base, "--fix", "--unsafe-fixes", "--undo-file", str(tmp / "undo2.sql")],
         "no-such-db": ["check", str(sa.make_url(url).set(database="dblint_no_such_db_x")), *base],
-        "bad-port": ["check", str(sa.make_url(url).set(port=1)).replace("***", quote(PASSWORD, safe="")), *base],
+        "bad-port": [
+            "check",
+            str(sa.make_url(url).set(port=1)).replace("***", quote(PASSWORD, safe="")),
+            *base,
+        ],
         "bad-url": ["check", url.replace("@127.0.0.1", "@127.0.0.1:notaport"), *base],
         "bad-rule-select": ["check", url, *base, "--select", "NOPE"],
     }
@@ -55,21 +69,33 @@ def _runs(dblint_run, url: str, tmp: Path) -> dict[str, str]:
 
 
 def _url_with_password(base: sa.URL, user: str, database: str) -> str:
-    return sa.URL.create(base.drivername, username=user, password=PASSWORD, host=base.host or "127.0.0.1",
-                         port=base.port, database=database).render_as_string(hide_password=False)
+    return sa.URL.create(
+        base.drivername,
+        username=user,
+        password=PASSWORD,
+        host=base.host or "127.0.0.1",
+        port=base.port,
+        database=database,
+    ).render_as_string(hide_password=False)
 
 
 @pytest.mark.parametrize("dblint_db", ["postgresql"], indirect=True)
 def test_postgres_password_never_printed(dblint_db, dblint_run, tmp_path, monkeypatch):
     dblint_db.create(TABLES)
     role = f"dblint_secret_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
     from psycopg import sql
 
     raw = admin.raw_connection()
     try:
         # DDL takes no parameters: psycopg composes the literal safely.
-        raw.cursor().execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(sql.Identifier(role), sql.Literal(PASSWORD)))
+        raw.cursor().execute(
+            sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(PASSWORD)
+            )
+        )
         raw.commit()
     finally:
         raw.close()
@@ -78,15 +104,32 @@ def test_postgres_password_never_printed(dblint_db, dblint_run, tmp_path, monkey
         seen = _runs(dblint_run, url, tmp_path)
         # The target is shown, with its password masked, and the error paths really ran.
         assert f"{role}:***@" in seen["json stdout"]
-        assert "dblint_no_such_db_x" in seen["no-such-db stderr"] and "Connection refused" in seen["bad-port stderr"]
+        assert (
+            "dblint_no_such_db_x" in seen["no-such-db stderr"]
+            and "Connection refused" in seen["bad-port stderr"]
+        )
         # The same through the config, with the password from the environment.
         conf = tmp_path / "dblint.yaml"
         conf.write_text(
-            "database:\n  url: \"postgresql+psycopg://" + role + ":${DBLINT_TEST_SECRET}@127.0.0.1:5432/"
-            + str(dblint_db.url.database) + "\"\n"
+            'database:\n  url: "postgresql+psycopg://'
+            + role
+            + ":${DBLINT_TEST_SECRET}@127.0.0.1:5432/"
+            + str(dblint_db.url.database)
+            + '"\n'
         )
         env = {"DBLINT_TEST_SECRET": quote(PASSWORD, safe="")}
-        res = dblint_run("check", "--config", str(conf), "--rules", str(RULES), "--select", "UNDO", "--format", "json", env=env)
+        res = dblint_run(
+            "check",
+            "--config",
+            str(conf),
+            "--rules",
+            str(RULES),
+            "--select",
+            "UNDO",
+            "--format",
+            "json",
+            env=env,
+        )
         assert res.exit_code in (0, 1), res.stderr
         seen["config stdout"], seen["config stderr"] = res.stdout, res.stderr
         bad = tmp_path / "bad.yaml"
@@ -110,8 +153,19 @@ def test_mysql_wrong_password_error_does_not_print_it(dblint_db, dblint_run, tmp
     url = _url_with_password(base, base.username or "root", str(base.database))
     seen = {}
     for fmt in ("text", "json"):
-        res = dblint_run("check", url, "--rules", str(RULES), "--select", "UNDO", "--format", fmt,
-                         "--fix", "--undo-file", str(tmp_path / "u.sql"))
+        res = dblint_run(
+            "check",
+            url,
+            "--rules",
+            str(RULES),
+            "--select",
+            "UNDO",
+            "--format",
+            fmt,
+            "--fix",
+            "--undo-file",
+            str(tmp_path / "u.sql"),
+        )
         assert res.exit_code == 2, res.stdout + res.stderr
         assert "Access denied" in res.stderr and res.stderr.count("\n") == 1, res.stderr
         seen[f"{fmt} stdout"], seen[f"{fmt} stderr"] = res.stdout, res.stderr

@@ -9,8 +9,21 @@ from reliability_support import RULES, TABLES, apply_script, originals
 
 def _fix(dblint_db, dblint_run, tmp_path, *extra):
     undo = tmp_path / "undo.sql"
-    res = dblint_run("check", dblint_db.url_string, "--rules", str(RULES), "--select", "UNDO",
-                     "--fix", "--unsafe-fixes", "--undo-file", str(undo), "--format", "json", *extra)
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--rules",
+        str(RULES),
+        "--select",
+        "UNDO",
+        "--fix",
+        "--unsafe-fixes",
+        "--undo-file",
+        str(undo),
+        "--format",
+        "json",
+        *extra,
+    )
     return res, undo
 
 
@@ -21,7 +34,15 @@ def test_undo_restores_every_table(dblint_db, dblint_run, tmp_path):
     assert res.exit_code == 0, res.stderr + res.stdout
     doc = res.json()
     fixed = {r["id"]: r["fixed"] for r in doc["rules"]}
-    assert fixed == {"UNDO001": 3, "UNDO002": 3, "UNDO003": 2, "UNDO004": 1, "UNDO005": 1, "UNDO006": 2, "UNDO007": 1}, fixed
+    assert fixed == {
+        "UNDO001": 3,
+        "UNDO002": 3,
+        "UNDO003": 2,
+        "UNDO004": 1,
+        "UNDO005": 1,
+        "UNDO006": 2,
+        "UNDO007": 1,
+    }, fixed
     assert doc["undo_file"] == str(undo)
     assert f"undo script: {undo}" in res.stderr
     after = dblint_db.checksum()
@@ -58,8 +79,18 @@ def test_rule_level_quarantine(dblint_db, dblint_run, tmp_path):
     dblint_db.create(TABLES)
     rules = tmp_path / "q.yaml"
     rules.write_text(RULES.read_text().replace("keep: first}", "keep: first, quarantine: true}"))
-    res = dblint_run("check", dblint_db.url_string, "--rules", str(rules), "--select", "UNDO003",
-                     "--fix", "--unsafe-fixes", "--undo-file", str(tmp_path / "u.sql"))
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--rules",
+        str(rules),
+        "--select",
+        "UNDO003",
+        "--fix",
+        "--unsafe-fixes",
+        "--undo-file",
+        str(tmp_path / "u.sql"),
+    )
     assert res.exit_code == 0, res.stderr + res.stdout
     assert dblint_db.query("SELECT id FROM dblint_quarantine_item ORDER BY id") == [(2,), (5,)]
 
@@ -80,13 +111,31 @@ def test_default_undo_file_next_to_config(dblint_db, dblint_run, tmp_path):
     (conf / "dblint.yaml").write_text(f"rules: [{RULES}]\nselect: [UNDO002]\n")
     work = tmp_path / "work"
     work.mkdir()
-    res = dblint_run("check", dblint_db.url_string, "--config", str(conf / "dblint.yaml"), "--fix", "--unsafe-fixes", cwd=work)
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--config",
+        str(conf / "dblint.yaml"),
+        "--fix",
+        "--unsafe-fixes",
+        cwd=work,
+    )
     assert res.exit_code == 0, res.stderr
     made = list(conf.glob("dblint-undo-*.sql"))
     assert len(made) == 1 and str(made[0]) in res.stderr
     assert not list(work.glob("dblint-undo-*"))
     # Without a config: the working directory.
-    res = dblint_run("check", dblint_db.url_string, "--rules", str(RULES), "--select", "UNDO003", "--fix", "--unsafe-fixes", cwd=work)
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--rules",
+        str(RULES),
+        "--select",
+        "UNDO003",
+        "--fix",
+        "--unsafe-fixes",
+        cwd=work,
+    )
     assert res.exit_code == 0, res.stderr
     assert len(list(work.glob("dblint-undo-*.sql"))) == 1
 
@@ -102,14 +151,25 @@ def test_raw_sql_without_a_nameable_table_is_refused_unless_no_undo(dblint_db, d
         "    params: {query: 'SELECT id FROM item WHERE flag IS NULL', key: [id]}\n"
         "    fix: {safety: safe, statements: ['WITH x AS (SELECT 1) UPDATE item SET flag = false WHERE flag IS NULL']}\n"
     )
-    res = dblint_run("check", dblint_db.url_string, "--rules", str(rules), "--select", "RAW", "--fix",
-                     "--undo-file", str(tmp_path / "u.sql"))
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--rules",
+        str(rules),
+        "--select",
+        "RAW",
+        "--fix",
+        "--undo-file",
+        str(tmp_path / "u.sql"),
+    )
     assert res.exit_code == 1
     assert "cannot tell which table this raw SQL statement changes" in res.stdout
     assert "--no-undo" in res.stdout
     assert dblint_db.checksum() == before
     assert not (tmp_path / "u.sql").exists()
-    res = dblint_run("check", dblint_db.url_string, "--rules", str(rules), "--select", "RAW", "--fix", "--no-undo")
+    res = dblint_run(
+        "check", dblint_db.url_string, "--rules", str(rules), "--select", "RAW", "--fix", "--no-undo"
+    )
     assert res.exit_code == 0, res.stdout + res.stderr
     assert dblint_db.checksum() != before
 
@@ -128,8 +188,9 @@ def test_backup_copies_the_database_before_the_fix(dblint_db, dblint_run, tmp_pa
     con = sqlite3.connect(backup)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     con.close()
-    from linter.testing import TestDatabase
     import sqlalchemy as sa
+
+    from linter.testing import TestDatabase
 
     copy = TestDatabase("sqlite", sa.make_url(f"sqlite:///{backup}"), sa.create_engine(f"sqlite:///{backup}"))
     assert copy.checksum() == before
@@ -155,7 +216,9 @@ def test_update_of_a_table_without_primary_key_needs_no_undo(dblint_db, dblint_r
     dblint_db.execute("INSERT INTO nopk VALUES (1, NULL), (1, NULL), (2, 'x')")
     before = dblint_db.checksum()
     rules = tmp_path / "r.yaml"
-    rules.write_text("rules:\n  - id: NOPK001\n    kind: not_null\n    params: {table: nopk, column: note}\n    fix: {safety: safe, set: y}\n")
+    rules.write_text(
+        "rules:\n  - id: NOPK001\n    kind: not_null\n    params: {table: nopk, column: note}\n    fix: {safety: safe, set: y}\n"
+    )
     args = ["check", dblint_db.url_string, "--rules", str(rules), "--select", "NOPK", "--fix"]
     res = dblint_run(*args, "--undo-file", str(tmp_path / "u.sql"))
     assert res.exit_code == 1
@@ -178,8 +241,10 @@ def test_python_handler_steps_are_undone_too(dblint_db, tmp_path):
     dblint_db.create(TABLES)
     before = dblint_db.checksum()
     rules = tmp_path / "h.yaml"
-    rules.write_text("rules:\n  - id: HAND001\n    kind: not_null\n    params: {table: item, column: flag}\n"
-                     "    fix: {safety: safe, handler: flag_and_tag}\n")
+    rules.write_text(
+        "rules:\n  - id: HAND001\n    kind: not_null\n    params: {table: item, column: flag}\n"
+        "    fix: {safety: safe, handler: flag_and_tag}\n"
+    )
 
     def flag_and_tag(ctx, rule, conn):
         from linter.kinds.base import FixStep
@@ -190,7 +255,11 @@ def test_python_handler_steps_are_undone_too(dblint_db, tmp_path):
             FixStep(sa.insert(tag).values(id=99, label="handler")),
             FixStep(sa.text("DELETE FROM tag WHERE id = 10")),
             # A lightweight table clause, as plugins write: resolved through the schema for the undo.
-            FixStep(sa.update(sa.table("item", sa.column("id"), sa.column("label"))).where(sa.column("id") == 1).values(label="lw")),
+            FixStep(
+                sa.update(sa.table("item", sa.column("id"), sa.column("label")))
+                .where(sa.column("id") == 1)
+                .values(label="lw")
+            ),
         ]
 
     app = App.load(Config(), extra_rules=[rules], builtin_packs=False)
@@ -236,8 +305,18 @@ def test_an_existing_undo_file_is_never_overwritten(dblint_db, dblint_run, tmp_p
     before = dblint_db.checksum()
     undo = tmp_path / "undo.sql"
     undo.write_text("-- the way back from yesterday's fix\n")
-    res = dblint_run("check", dblint_db.url_string, "--rules", str(RULES), "--select", "UNDO", "--fix",
-                     "--unsafe-fixes", "--undo-file", str(undo))
+    res = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--rules",
+        str(RULES),
+        "--select",
+        "UNDO",
+        "--fix",
+        "--unsafe-fixes",
+        "--undo-file",
+        str(undo),
+    )
     assert res.exit_code == 2 and "already exists" in res.stderr
     assert undo.read_text() == "-- the way back from yesterday's fix\n"
     assert dblint_db.checksum() == before
@@ -263,7 +342,10 @@ def test_a_full_disk_while_writing_the_undo_rolls_the_fix_back(dblint_db, dblint
     monkeypatch.setattr(undo_mod._Part, "__enter__", enter)
     res, undo = _fix(dblint_db, dblint_run, tmp_path)
     assert res.exit_code == 1
-    assert "No space left on device" in res.json()["fix_error"] and "nothing was written" in res.json()["fix_error"]
+    assert (
+        "No space left on device" in res.json()["fix_error"]
+        and "nothing was written" in res.json()["fix_error"]
+    )
     assert dblint_db.checksum() == before
     assert not undo.exists()
 
@@ -276,8 +358,10 @@ def test_undo_on_in_memory_sqlite_keeps_the_fix_transaction(tmp_path):
     from linter.undo import UndoLog
 
     rules = tmp_path / "m.yaml"
-    rules.write_text("rules:\n  - id: MEM001\n    kind: sql\n    params: {query: 'SELECT id FROM t WHERE v IS NULL', key: [id]}\n"
-                     "    fix: {safety: safe, statements: ['UPDATE t SET v = 1 WHERE v IS NULL']}\n")
+    rules.write_text(
+        "rules:\n  - id: MEM001\n    kind: sql\n    params: {query: 'SELECT id FROM t WHERE v IS NULL', key: [id]}\n"
+        "    fix: {safety: safe, statements: ['UPDATE t SET v = 1 WHERE v IS NULL']}\n"
+    )
     app = App.load(Config(), extra_rules=[rules], builtin_packs=False)
     runner = app.runner("sqlite://", app.select(["MEM"]))
     with runner.engine.begin() as c:

@@ -41,6 +41,10 @@ def load_mariadb_schema(db: TestDatabase, migration_rows: bool = True) -> None:
     files.append("schema_v7.12.0.6_minimal_rows.sql")
     stmts = ["SET FOREIGN_KEY_CHECKS = 0"]
     for f in files:
-        stmts += [s for s in split_sql((DATA / f).read_text(encoding="utf-8")) if not s.upper().startswith(("LOCK TABLES", "UNLOCK TABLES"))]
+        stmts += [
+            s
+            for s in split_sql((DATA / f).read_text(encoding="utf-8"))
+            if not s.upper().startswith(("LOCK TABLES", "UNLOCK TABLES"))
+        ]
     stmts.append("SET FOREIGN_KEY_CHECKS = 1")
     db.execute(stmts)

@@ -27,15 +27,29 @@ def test_reference_data_matches_specify(plugin):  # type: ignore[no-untyped-def]
     assert len(dm["tables"]) == 215 and sum(len(t["items"]) for t in dm["tables"]) == 4515
     rules = plugin.uniqueness_rules()
     assert len(rules) == 49 and sum(r["isglobal"] for r in rules) == 18
-    assert sum(r["nfields"] for r in rules if not r["isglobal"]) * 2 + sum(r["nfields"] for r in rules if r["isglobal"]) == 159
+    assert (
+        sum(r["nfields"] for r in rules if not r["isglobal"]) * 2
+        + sum(r["nfields"] for r in rules if r["isglobal"])
+        == 159
+    )
     roles = plugin.library_roles()
     assert len(roles) == 17 and sum(len(r["policies"]) for r in roles) == 404
     assert {r["name"]: r["need"] for r in roles if r["need"]} == {
-        "Collection Admin": "always", "Read Only - Legacy": "limited", "Full Access - Legacy": "full"}
+        "Collection Admin": "always",
+        "Read Only - Legacy": "limited",
+        "Full Access - Legacy": "full",
+    }
 
 
-@pytest.mark.parametrize(("name", "title"), [("catalogNumber", "Catalog Number"), ("CollectionObject", "Collection Object"),
-                                             ("timestampCreated", "Timestamp Created"), ("text1", "Text1")])
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("catalogNumber", "Catalog Number"),
+        ("CollectionObject", "Collection Object"),
+        ("timestampCreated", "Timestamp Created"),
+        ("text1", "Text1"),
+    ],
+)
 def test_default_captions(plugin, name, title):  # type: ignore[no-untyped-def]
     assert plugin._title(name) == title
 
@@ -43,7 +57,9 @@ def test_default_captions(plugin, name, title):  # type: ignore[no-untyped-def]
 def test_expand_binds_variables_and_quotes_data(plugin, tmp_path):  # type: ignore[no-untyped-def]
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     ctx = Context(Schema(engine), {"discipline_id": 3, "specify_version": "7.12.0.6"})
-    clause = plugin.expand("SELECT COUNT(*), STRLIST(r.name) FROM {lib_roles} r WHERE :discipline_id = 3", ctx)
+    clause = plugin.expand(
+        "SELECT COUNT(*), STRLIST(r.name) FROM {lib_roles} r WHERE :discipline_id = 3", ctx
+    )
     assert set(clause._bindparams) == {"discipline_id"}  # the data are constants, the variable is bound
     with engine.connect() as c:
         n, names = c.execute(clause).one()

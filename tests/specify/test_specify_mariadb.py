@@ -5,23 +5,47 @@ the ways the pack checks, with exact counts per rule, repaired again, and checke
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
+from specify_db import SECOND_DISCIPLINE, load_mariadb_schema
 
 from linter.testing import TestDatabase, make_database
 
-from specify_db import SECOND_DISCIPLINE, load_mariadb_schema
-
-
 # What a database that never went through Specify's repair lacks (RESEARCH.md §2, README "Using the schema").
 FRESH = {
-    "SPEC101": 430, "SPEC102": 430, "SPEC103": 0, "SPEC104": 0, "SPEC105": 0, "SPEC106": 0,
-    "SPEC201": 3, "SPEC202": 3, "SPEC203": 3, "SPEC204": 3, "SPEC205": 3, "SPEC206": 0,
-    "SPEC301": 31 * 2 + 17, "SPEC302": 0, "SPEC303": 0,
-    "SPEC401": 2, "SPEC402": 0, "SPEC403": 0,
-    "SPEC501": 2, "SPEC502": 0, "SPEC503": 0, "SPEC504": 0, "SPEC505": 0, "SPEC506": 0, "SPEC507": 0, "SPEC508": 0,
-    "SPEC601": 3, "SPEC602": 0,
-    "SPEC701": 0, "SPEC702": 0, "SPEC703": 6,
-    "SPEC901": 0, "SPEC902": 0,
+    "SPEC101": 430,
+    "SPEC102": 430,
+    "SPEC103": 0,
+    "SPEC104": 0,
+    "SPEC105": 0,
+    "SPEC106": 0,
+    "SPEC201": 3,
+    "SPEC202": 3,
+    "SPEC203": 3,
+    "SPEC204": 3,
+    "SPEC205": 3,
+    "SPEC206": 0,
+    "SPEC301": 31 * 2 + 17,
+    "SPEC302": 0,
+    "SPEC303": 0,
+    "SPEC401": 2,
+    "SPEC402": 0,
+    "SPEC403": 0,
+    "SPEC501": 2,
+    "SPEC502": 0,
+    "SPEC503": 0,
+    "SPEC504": 0,
+    "SPEC505": 0,
+    "SPEC506": 0,
+    "SPEC507": 0,
+    "SPEC508": 0,
+    "SPEC601": 3,
+    "SPEC602": 0,
+    "SPEC701": 0,
+    "SPEC702": 0,
+    "SPEC703": 6,
+    "SPEC901": 0,
+    "SPEC902": 0,
 }
 
 # Break the repaired database: comments say which rule counts what.
@@ -176,22 +200,78 @@ INSERT INTO locality (LocalityName, SrcLatLongUnit, DisciplineID, Latitude1, Lon
 """
 
 BROKEN = {
-    "SPEC101": 2, "SPEC102": 5, "SPEC103": 3, "SPEC104": 2, "SPEC105": 2, "SPEC106": 3,
-    "SPEC201": 1, "SPEC202": 2, "SPEC203": 1, "SPEC204": 1, "SPEC205": 2, "SPEC206": 2,
-    "SPEC301": 3, "SPEC302": 1, "SPEC303": 2,
-    "SPEC401": 1, "SPEC402": 1, "SPEC403": 2,
-    "SPEC501": 0, "SPEC502": 1, "SPEC503": 2, "SPEC504": 3, "SPEC505": 2, "SPEC506": 1, "SPEC507": 3, "SPEC508": 3,
-    "SPEC601": 2, "SPEC602": 1,
-    "SPEC701": 3, "SPEC702": 2, "SPEC703": 2,
-    "SPEC901": 2, "SPEC902": 3,
+    "SPEC101": 2,
+    "SPEC102": 5,
+    "SPEC103": 3,
+    "SPEC104": 2,
+    "SPEC105": 2,
+    "SPEC106": 3,
+    "SPEC201": 1,
+    "SPEC202": 2,
+    "SPEC203": 1,
+    "SPEC204": 1,
+    "SPEC205": 2,
+    "SPEC206": 2,
+    "SPEC301": 3,
+    "SPEC302": 1,
+    "SPEC303": 2,
+    "SPEC401": 1,
+    "SPEC402": 1,
+    "SPEC403": 2,
+    "SPEC501": 0,
+    "SPEC502": 1,
+    "SPEC503": 2,
+    "SPEC504": 3,
+    "SPEC505": 2,
+    "SPEC506": 1,
+    "SPEC507": 3,
+    "SPEC508": 3,
+    "SPEC601": 2,
+    "SPEC602": 1,
+    "SPEC701": 3,
+    "SPEC702": 2,
+    "SPEC703": 2,
+    "SPEC901": 2,
+    "SPEC902": 3,
 }
 # With --var discipline_id=5 (institution-wide objects are always checked).
-BROKEN_DISCIPLINE_5 = {"SPEC101": 1, "SPEC102": 2, "SPEC103": 2, "SPEC104": 1, "SPEC105": 1, "SPEC106": 1,
-                       "SPEC201": 0, "SPEC202": 1, "SPEC204": 1, "SPEC206": 1, "SPEC301": 2, "SPEC302": 1,
-                       "SPEC303": 1, "SPEC401": 1, "SPEC402": 0, "SPEC403": 0, "SPEC502": 1, "SPEC601": 0,
-                       "SPEC602": 1, "SPEC703": 1, "SPEC902": 2}
-SPAUDITLOG = ["action", "createdByAgent", "fields", "modifiedByAgent", "parentRecordId", "parentTableNum", "recordId",
-              "recordVersion", "tableNum", "timestampCreated", "timestampModified", "version"]
+BROKEN_DISCIPLINE_5 = {
+    "SPEC101": 1,
+    "SPEC102": 2,
+    "SPEC103": 2,
+    "SPEC104": 1,
+    "SPEC105": 1,
+    "SPEC106": 1,
+    "SPEC201": 0,
+    "SPEC202": 1,
+    "SPEC204": 1,
+    "SPEC206": 1,
+    "SPEC301": 2,
+    "SPEC302": 1,
+    "SPEC303": 1,
+    "SPEC401": 1,
+    "SPEC402": 0,
+    "SPEC403": 0,
+    "SPEC502": 1,
+    "SPEC601": 0,
+    "SPEC602": 1,
+    "SPEC703": 1,
+    "SPEC902": 2,
+}
+SPAUDITLOG = [
+    "action",
+    "createdByAgent",
+    "fields",
+    "modifiedByAgent",
+    "parentRecordId",
+    "parentTableNum",
+    "recordId",
+    "recordVersion",
+    "tableNum",
+    "timestampCreated",
+    "timestampModified",
+    "version",
+]
 # Rules without an automatic fix: what an administrator resolves by hand (see docs/specify.md).
 BY_HAND = """
 UPDATE picklist SET Name = 'User object types' WHERE Name = 'collectionobjecttype' AND Type = 0;
@@ -201,9 +281,25 @@ UPDATE discipline SET TaxonTreeDefID = 2 WHERE UserGroupScopeId = 5;
 
 
 # The tables the pack's fixes write.
-WRITTEN = ["splocalecontainer", "splocalecontaineritem", "splocaleitemstr", "picklist", "picklistitem", "uniquenessrule",
-           "uniquenessrule_fields", "spappresourcedir", "tectonicunittreedef", "tectonicunittreedefitem", "tectonicunit",
-           "collectionobjecttype", "sprole", "sprolepolicy", "splibraryrole", "splibraryrolepolicy", "spuserpolicy"]
+WRITTEN = [
+    "splocalecontainer",
+    "splocalecontaineritem",
+    "splocaleitemstr",
+    "picklist",
+    "picklistitem",
+    "uniquenessrule",
+    "uniquenessrule_fields",
+    "spappresourcedir",
+    "tectonicunittreedef",
+    "tectonicunittreedefitem",
+    "tectonicunit",
+    "collectionobjecttype",
+    "sprole",
+    "sprolepolicy",
+    "splibraryrole",
+    "splibraryrolepolicy",
+    "spuserpolicy",
+]
 
 
 @pytest.fixture(scope="module")
@@ -219,8 +315,10 @@ def specify(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
 
 
 def counts(res) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {r["id"]: (r["violations"] if r["status"] in ("pass", "fail") else f"{r['status']}: {r['reason']}")
-            for r in res.json()["rules"]}
+    return {
+        r["id"]: (r["violations"] if r["status"] in ("pass", "fail") else f"{r['status']}: {r['reason']}")
+        for r in res.json()["rules"]
+    }
 
 
 def check(run, db: TestDatabase, *args: str):  # type: ignore[no-untyped-def]
@@ -239,13 +337,19 @@ def test_fresh_database_is_repaired_then_every_breakage_is_found_and_fixed(speci
     assert specify.count("uniquenessrule") == 18 + 31 * 2
     assert specify.count("tectonicunittreedefitem") == 12 and specify.count("tectonicunit") == 2
     assert specify.count("sprole", "name = 'Full Access - Legacy'") == 3
-    assert specify.scalar("SELECT CollectionObjectTypeID FROM collectionobject WHERE CollectionObjectID = 1") is not None
+    assert (
+        specify.scalar("SELECT CollectionObjectTypeID FROM collectionobject WHERE CollectionObjectID = 1")
+        is not None
+    )
     # the English captions are Specify's defaults
-    assert specify.scalar(
-        "SELECT s.Text FROM splocaleitemstr s JOIN splocalecontaineritem i ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemNameID "
-        "JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID "
-        "WHERE c.DisciplineID = 3 AND c.Name = 'collectionobject' AND i.Name = 'catalogNumber'"
-    ) == "Catalog Number"
+    assert (
+        specify.scalar(
+            "SELECT s.Text FROM splocaleitemstr s JOIN splocalecontaineritem i ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemNameID "
+            "JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID "
+            "WHERE c.DisciplineID = 3 AND c.Name = 'collectionobject' AND i.Name = 'catalogNumber'"
+        )
+        == "Catalog Number"
+    )
     assert sum(r["fixed"] for r in check(dblint_run, specify, "--fix").json()["rules"]) == 0
 
     # 2. Break the repaired database in each of the ways the pack checks.
@@ -257,14 +361,20 @@ def test_fresh_database_is_repaired_then_every_breakage_is_found_and_fixed(speci
 
     # The text report reads like Specify's own: per discipline, missing containers, missing fields.
     text = dblint_run("check", specify.url_string, "--select", "SPEC101,SPEC102").stdout.splitlines()
-    ichthyology = text.index(f"{specify.url.render_as_string(hide_password=True)} SPEC101 error Discipline: Ichthyology (id=3)")
+    ichthyology = text.index(
+        f"{specify.url.render_as_string(hide_password=True)} SPEC101 error Discipline: Ichthyology (id=3)"
+    )
     assert text[ichthyology + 1].endswith("Missing container: LocalityUpdate")
     assert text[ichthyology + 2].endswith("SPEC101 error Discipline: Herpetology (id=5)")
     assert text[ichthyology + 3].endswith("Missing container: SpAuditLog")
-    herpetology = [i for i, line in enumerate(text) if line.endswith("SPEC102 error Discipline: Herpetology (id=5)")]
+    herpetology = [
+        i for i, line in enumerate(text) if line.endswith("SPEC102 error Discipline: Herpetology (id=5)")
+    ]
     assert len(herpetology) == 1
-    assert [line.split(" Missing fields: ")[1] for line in text[herpetology[0] + 1:herpetology[0] + 3]] == [
-        "Locality: remarks", "SpAuditLog: " + ", ".join(sorted(SPAUDITLOG, key=str.lower))]
+    assert [line.split(" Missing fields: ")[1] for line in text[herpetology[0] + 1 : herpetology[0] + 3]] == [
+        "Locality: remarks",
+        "SpAuditLog: " + ", ".join(sorted(SPAUDITLOG, key=str.lower)),
+    ]
     assert "Missing fields: CollectionObject: catalogNumber" in "\n".join(text)
 
     # Safe fixes alone leave the duplicates (unsafe) and the pre-flight rules (no fix).
@@ -273,9 +383,16 @@ def test_fresh_database_is_repaired_then_every_breakage_is_found_and_fixed(speci
 
     after = counts(check(dblint_run, specify, "--fix", "--unsafe-fixes"))
     assert {k: v for k, v in after.items() if v} == {"SPEC206": 2, "SPEC602": 1}
-    assert specify.count("collectionobject", "CollectionObjectID = 2 AND CollectionObjectTypeID = 100") == 1  # kept
-    assert specify.count("spappresourcedir", "DisciplineID = 3 AND CollectionID IS NULL AND UserType IS NULL") == 2
-    assert specify.count("splocalecontainer", "DisciplineID = 5 AND LOWER(Name) = 'taxon'") == 2  # + WorkBench
+    assert (
+        specify.count("collectionobject", "CollectionObjectID = 2 AND CollectionObjectTypeID = 100") == 1
+    )  # kept
+    assert (
+        specify.count("spappresourcedir", "DisciplineID = 3 AND CollectionID IS NULL AND UserType IS NULL")
+        == 2
+    )
+    assert (
+        specify.count("splocalecontainer", "DisciplineID = 5 AND LOWER(Name) = 'taxon'") == 2
+    )  # + WorkBench
 
     # 3. What the pre-flight rules ask of the administrator; then the repair completes.
     specify.execute(BY_HAND)

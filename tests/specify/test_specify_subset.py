@@ -19,97 +19,268 @@ def nodes(name: str) -> dict[str, str]:
 
 
 TABLES = {
-    "institution": {"columns": {"usergroupscopeid": PK, "name": T, "storagetreedefid": I}, "rows": [[1, "Museum", 1]]},
-    "division": {"columns": {"usergroupscopeid": PK, "name": T, "institutionid": I}, "rows": [[2, "Division", 1]]},
+    "institution": {
+        "columns": {"usergroupscopeid": PK, "name": T, "storagetreedefid": I},
+        "rows": [[1, "Museum", 1]],
+    },
+    "division": {
+        "columns": {"usergroupscopeid": PK, "name": T, "institutionid": I},
+        "rows": [[2, "Division", 1]],
+    },
     "discipline": {
-        "columns": {"usergroupscopeid": PK, "name": T, "type": T, "divisionid": I, "taxontreedefid": I, "geographytreedefid": I,
-                    "geologictimeperiodtreedefid": I, "lithostrattreedefid": I, "tectonicunittreedefid": I},
-        "rows": [[3, "Ichthyology", "fish", 2, 1, 1, 1, None, None], [5, "Herpetology", "herpetology", 2, None, 2, 2, None, None]],
+        "columns": {
+            "usergroupscopeid": PK,
+            "name": T,
+            "type": T,
+            "divisionid": I,
+            "taxontreedefid": I,
+            "geographytreedefid": I,
+            "geologictimeperiodtreedefid": I,
+            "lithostrattreedefid": I,
+            "tectonicunittreedefid": I,
+        },
+        "rows": [
+            [3, "Ichthyology", "fish", 2, 1, 1, 1, None, None],
+            [5, "Herpetology", "herpetology", 2, None, 2, 2, None, None],
+        ],
     },
     "collection": {
-        "columns": {"usergroupscopeid": PK, "collectionname": T, "disciplineid": I, "collectionobjecttypeid": I},
+        "columns": {
+            "usergroupscopeid": PK,
+            "collectionname": T,
+            "disciplineid": I,
+            "collectionobjecttypeid": I,
+        },
         "rows": [[4, "Fish", 3, None], [6, "Reptiles", 5, None], [7, "Fish Tissues", 3, None]],
     },
     "taxontreedef": {"columns": tree("taxon"), "rows": [[1, "Taxon", None]]},
     "geographytreedef": {"columns": tree("geography"), "rows": [[1, "Geo", 3], [2, "Geo 2", 5]]},
-    "geologictimeperiodtreedef": {"columns": tree("geologictimeperiod"), "rows": [[1, "Chrono", 3], [2, "Chrono 2", 5]]},
+    "geologictimeperiodtreedef": {
+        "columns": tree("geologictimeperiod"),
+        "rows": [[1, "Chrono", 3], [2, "Chrono 2", 5]],
+    },
     "lithostrattreedef": {"columns": tree("lithostrat")},
     "storagetreedef": {"columns": tree("storage", "institutionid"), "rows": [[1, "Storage", None]]},
-    "taxon": {"columns": nodes("taxon"), "rows": [[1, "Life", 1, None, 1], [2, "Lost", 0, None, 1], [3, "Vita", 0, 1, 1]]},
+    "taxon": {
+        "columns": nodes("taxon"),
+        "rows": [[1, "Life", 1, None, 1], [2, "Lost", 0, None, 1], [3, "Vita", 0, 1, 1]],
+    },
     "geography": {"columns": nodes("geography")},
     "storage": {"columns": nodes("storage")},
     "geologictimeperiod": {"columns": nodes("geologictimeperiod")},
     "lithostrat": {"columns": nodes("lithostrat")},
-    "collectionobjecttype": {"columns": {"collectionobjecttypeid": PK, "name": T, "collectionid": I, "taxontreedefid": I, **STAMP}},
-    "collectionobject": {"columns": {"collectionobjectid": PK, "collectionid": I, "collectionobjecttypeid": I}, "rows": [[1, 4, None]]},
+    "collectionobjecttype": {
+        "columns": {"collectionobjecttypeid": PK, "name": T, "collectionid": I, "taxontreedefid": I, **STAMP}
+    },
+    "collectionobject": {
+        "columns": {"collectionobjectid": PK, "collectionid": I, "collectionobjecttypeid": I},
+        "rows": [[1, 4, None]],
+    },
     "picklist": {
-        "columns": {"picklistid": PK, "name": T, "type": S, "tablename": T, "fieldname": T, "formatter": T, "issystem": S,
-                    "readonly": S, "sizelimit": I, "sorttype": S, "collectionid": I, **STAMP},
+        "columns": {
+            "picklistid": PK,
+            "name": T,
+            "type": S,
+            "tablename": T,
+            "fieldname": T,
+            "formatter": T,
+            "issystem": S,
+            "readonly": S,
+            "sizelimit": I,
+            "sorttype": S,
+            "collectionid": I,
+            **STAMP,
+        },
         "rows": [[1, "CollectionObjectType", 0, None, None, None, 0, 0, None, None, 7, None, 0]],
     },
-    "picklistitem": {"columns": {"picklistitemid": PK, "picklistid": I, "title": T, "value": T, "ordinal": I, **STAMP}},
-    "splocalecontainer": {"columns": {"splocalecontainerid": PK, "name": T, "disciplineid": I, "schematype": S, "ishidden": S,
-                                      "issystem": S, **STAMP}},
-    "splocalecontaineritem": {"columns": {"splocalecontaineritemid": PK, "splocalecontainerid": I, "name": T, "type": T,
-                                          "ishidden": S, "issystem": S, "isrequired": S, **STAMP}},
-    "splocaleitemstr": {"columns": {"splocaleitemstrid": PK, "text": "varchar(2048)", "language": T, "country": T, "variant": T,
-                                    "splocalecontainernameid": I, "splocalecontainerdescid": I, "splocalecontaineritemnameid": I,
-                                    "splocalecontaineritemdescid": I, **STAMP}},
+    "picklistitem": {
+        "columns": {"picklistitemid": PK, "picklistid": I, "title": T, "value": T, "ordinal": I, **STAMP}
+    },
+    "splocalecontainer": {
+        "columns": {
+            "splocalecontainerid": PK,
+            "name": T,
+            "disciplineid": I,
+            "schematype": S,
+            "ishidden": S,
+            "issystem": S,
+            **STAMP,
+        }
+    },
+    "splocalecontaineritem": {
+        "columns": {
+            "splocalecontaineritemid": PK,
+            "splocalecontainerid": I,
+            "name": T,
+            "type": T,
+            "ishidden": S,
+            "issystem": S,
+            "isrequired": S,
+            **STAMP,
+        }
+    },
+    "splocaleitemstr": {
+        "columns": {
+            "splocaleitemstrid": PK,
+            "text": "varchar(2048)",
+            "language": T,
+            "country": T,
+            "variant": T,
+            "splocalecontainernameid": I,
+            "splocalecontainerdescid": I,
+            "splocalecontaineritemnameid": I,
+            "splocalecontaineritemdescid": I,
+            **STAMP,
+        }
+    },
     "spappresourcedir": {
-        "columns": {"spappresourcedirid": PK, "disciplineid": I, "collectionid": I, "specifyuserid": I, "usertype": T,
-                    "ispersonal": S, "disciplinetype": T, **STAMP},
-        "rows": [[1, 3, None, None, None, 0, "fish", None, 0], [2, 3, None, None, None, 0, "Ichthyology", None, 0]],
+        "columns": {
+            "spappresourcedirid": PK,
+            "disciplineid": I,
+            "collectionid": I,
+            "specifyuserid": I,
+            "usertype": T,
+            "ispersonal": S,
+            "disciplinetype": T,
+            **STAMP,
+        },
+        "rows": [
+            [1, 3, None, None, None, 0, "fish", None, 0],
+            [2, 3, None, None, None, 0, "Ichthyology", None, 0],
+        ],
     },
     "spappresource": {"columns": {"spappresourceid": PK, "spappresourcedirid": I, "name": T}},
     "spviewsetobj": {"columns": {"spviewsetobjid": PK, "spappresourcedirid": I, "name": T}},
-    "specifyuser": {"columns": {"specifyuserid": PK, "name": T, "usertype": T}, "rows": [[1, "admin", "Manager"]]},
-    "uniquenessrule": {"columns": {"uniquenessruleid": PK, "modelname": "varchar(256)", "isdatabaseconstraint": S, "disciplineid": I},
-                       "rows": [[1, "CollectionObject", 1, 5]]},
-    "uniquenessrule_fields": {"columns": {"uniquenessrule_fieldid": PK, "uniquenessruleid": I, "fieldpath": "text", "isscope": S},
-                              "rows": [[1, 1, "catalognumber", 0], [2, 1, "Collection", 1]]},
-    "tectonicunittreedef": {"columns": {"tectonicunittreedefid": PK, "name": T, "disciplineid": I, **STAMP},
-                            "rows": [[1, "Old orphan", None, None, 0]]},
-    "tectonicunittreedefitem": {"columns": {"tectonicunittreedefitemid": PK, "name": T, "title": T, "rankid": I, "isenforced": S,
-                                            "isinfullname": S, "parentitemid": I, "tectonicunittreedefid": I, **STAMP}},
-    "tectonicunit": {"columns": {"tectonicunitid": PK, "name": T, "fullname": T, "rankid": I, "isaccepted": S, "parentid": I,
-                                 "tectonicunittreedefid": I, "tectonicunittreedefitemid": I, **STAMP}},
-    "sprole": {"columns": {"id": PK, "collection_id": I, "name": "varchar(1024)", "description": "text"},
-               "rows": [[1, 4, "full access - legacy", "edited"]]},
+    "specifyuser": {
+        "columns": {"specifyuserid": PK, "name": T, "usertype": T},
+        "rows": [[1, "admin", "Manager"]],
+    },
+    "uniquenessrule": {
+        "columns": {
+            "uniquenessruleid": PK,
+            "modelname": "varchar(256)",
+            "isdatabaseconstraint": S,
+            "disciplineid": I,
+        },
+        "rows": [[1, "CollectionObject", 1, 5]],
+    },
+    "uniquenessrule_fields": {
+        "columns": {"uniquenessrule_fieldid": PK, "uniquenessruleid": I, "fieldpath": "text", "isscope": S},
+        "rows": [[1, 1, "catalognumber", 0], [2, 1, "Collection", 1]],
+    },
+    "tectonicunittreedef": {
+        "columns": {"tectonicunittreedefid": PK, "name": T, "disciplineid": I, **STAMP},
+        "rows": [[1, "Old orphan", None, None, 0]],
+    },
+    "tectonicunittreedefitem": {
+        "columns": {
+            "tectonicunittreedefitemid": PK,
+            "name": T,
+            "title": T,
+            "rankid": I,
+            "isenforced": S,
+            "isinfullname": S,
+            "parentitemid": I,
+            "tectonicunittreedefid": I,
+            **STAMP,
+        }
+    },
+    "tectonicunit": {
+        "columns": {
+            "tectonicunitid": PK,
+            "name": T,
+            "fullname": T,
+            "rankid": I,
+            "isaccepted": S,
+            "parentid": I,
+            "tectonicunittreedefid": I,
+            "tectonicunittreedefitemid": I,
+            **STAMP,
+        }
+    },
+    "sprole": {
+        "columns": {"id": PK, "collection_id": I, "name": "varchar(1024)", "description": "text"},
+        "rows": [[1, 4, "full access - legacy", "edited"]],
+    },
     "sprolepolicy": {"columns": {"id": PK, "role_id": I, "resource": T, "action": T}},
     "splibraryrole": {"columns": {"id": PK, "name": "varchar(1024)", "description": "text"}},
     "splibraryrolepolicy": {"columns": {"id": PK, "role_id": I, "resource": T, "action": T}},
-    "spuserpolicy": {"columns": {"id": PK, "collection_id": I, "specifyuser_id": I, "resource": T, "action": T},
-                     "rows": [[1, 4, 1, "/workbench/dataset", "upload"]]},
+    "spuserpolicy": {
+        "columns": {"id": PK, "collection_id": I, "specifyuser_id": I, "resource": T, "action": T},
+        "rows": [[1, 4, 1, "/workbench/dataset", "upload"]],
+    },
     "spquery": {"columns": {"spqueryid": PK, "name": T, "smushed": S}, "rows": [[1, "q", None], [2, "r", 0]]},
-    "locality": {"columns": {"localityid": PK, "localityname": T, "disciplineid": I, "latitude1": "numeric(22,10)",
-                             "longitude1": "numeric(22,10)", "latitude2": "numeric(22,10)", "longitude2": "numeric(22,10)",
-                             "lat1text": "varchar(50)", "long1text": "varchar(50)", "lat2text": "varchar(50)", "long2text": "varchar(50)"},
-                 "rows": [[1, "A", 3, 35.345, None, None, None, None, None, None, None]]},
+    "locality": {
+        "columns": {
+            "localityid": PK,
+            "localityname": T,
+            "disciplineid": I,
+            "latitude1": "numeric(22,10)",
+            "longitude1": "numeric(22,10)",
+            "latitude2": "numeric(22,10)",
+            "longitude2": "numeric(22,10)",
+            "lat1text": "varchar(50)",
+            "long1text": "varchar(50)",
+            "lat2text": "varchar(50)",
+            "long2text": "varchar(50)",
+        },
+        "rows": [[1, "A", 3, 35.345, None, None, None, None, None, None, None]],
+    },
 }
 
 EXPECTED = {
-    "SPEC101": 430, "SPEC102": 430, "SPEC103": 0, "SPEC104": 0, "SPEC105": 0, "SPEC106": 0,
-    "SPEC201": 2, "SPEC202": 3, "SPEC203": 3, "SPEC204": 3, "SPEC205": 3, "SPEC206": 1,
-    "SPEC301": 31 * 2 + 18, "SPEC302": 1, "SPEC303": 0,
-    "SPEC401": 1, "SPEC402": 1, "SPEC403": 1,
-    "SPEC501": 2, "SPEC502": 0, "SPEC503": 1, "SPEC504": 1, "SPEC505": 0, "SPEC506": 0, "SPEC507": 2, "SPEC508": 1,
-    "SPEC601": 2, "SPEC602": 1,
-    "SPEC701": 1, "SPEC702": 1, "SPEC703": 17 + 3,
-    "SPEC901": 1, "SPEC902": 1,
+    "SPEC101": 430,
+    "SPEC102": 430,
+    "SPEC103": 0,
+    "SPEC104": 0,
+    "SPEC105": 0,
+    "SPEC106": 0,
+    "SPEC201": 2,
+    "SPEC202": 3,
+    "SPEC203": 3,
+    "SPEC204": 3,
+    "SPEC205": 3,
+    "SPEC206": 1,
+    "SPEC301": 31 * 2 + 18,
+    "SPEC302": 1,
+    "SPEC303": 0,
+    "SPEC401": 1,
+    "SPEC402": 1,
+    "SPEC403": 1,
+    "SPEC501": 2,
+    "SPEC502": 0,
+    "SPEC503": 1,
+    "SPEC504": 1,
+    "SPEC505": 0,
+    "SPEC506": 0,
+    "SPEC507": 2,
+    "SPEC508": 1,
+    "SPEC601": 2,
+    "SPEC602": 1,
+    "SPEC701": 1,
+    "SPEC702": 1,
+    "SPEC703": 17 + 3,
+    "SPEC901": 1,
+    "SPEC902": 1,
 }
 
 
 INDEXES = [  # the foreign-key indexes Specify's schema has on the tables the pack reads most
     "CREATE INDEX ix_item_container ON splocalecontaineritem (splocalecontainerid)",
     "CREATE INDEX ix_container_discipline ON splocalecontainer (disciplineid)",
-    *[f"CREATE INDEX ix_str_{c} ON splocaleitemstr (splocalecontainer{c}id)" for c in ("name", "desc", "itemname", "itemdesc")],
+    *[
+        f"CREATE INDEX ix_str_{c} ON splocaleitemstr (splocalecontainer{c}id)"
+        for c in ("name", "desc", "itemname", "itemdesc")
+    ],
     "CREATE INDEX ix_rulefield_rule ON uniquenessrule_fields (uniquenessruleid)",
 ]
 
 
 def _counts(res):  # type: ignore[no-untyped-def]
-    return {r["id"]: (r["violations"] if r["status"] in ("pass", "fail") else f"{r['status']}: {r['reason']}")
-            for r in res.json()["rules"]}
+    return {
+        r["id"]: (r["violations"] if r["status"] in ("pass", "fail") else f"{r['status']}: {r['reason']}")
+        for r in res.json()["rules"]
+    }
 
 
 @pytest.mark.parametrize("dblint_db", ["sqlite", "postgresql"], indirect=True)
@@ -121,23 +292,52 @@ def test_specify_rules_on_the_table_subset(dblint_db, dblint_run):
     assert res.exit_code == 1, res.stderr + res.stdout
     assert _counts(res) == EXPECTED
 
-    text = dblint_run("check", dblint_db.url_string, "--select", "SPEC101", "--var", "discipline_id=5", "--max-examples", "2").stdout
+    text = dblint_run(
+        "check",
+        dblint_db.url_string,
+        "--select",
+        "SPEC101",
+        "--var",
+        "discipline_id=5",
+        "--max-examples",
+        "2",
+    ).stdout
     lines = text.splitlines()
     assert lines[0].endswith("SPEC101 error Discipline: Herpetology (id=5)"), text
-    assert lines[1] == "    splocalecontainer disciplineid=5,container=absoluteage Missing container: AbsoluteAge", text
+    assert (
+        lines[1]
+        == "    splocalecontainer disciplineid=5,container=absoluteage Missing container: AbsoluteAge"
+    ), text
     one = _counts(dblint_run(*base, "--var", "discipline_id=5"))
-    assert (one["SPEC101"], one["SPEC201"], one["SPEC401"], one["SPEC501"], one["SPEC601"], one["SPEC602"]) == (215, 1, 1, 1, 0, 1)
+    assert (
+        one["SPEC101"],
+        one["SPEC201"],
+        one["SPEC401"],
+        one["SPEC501"],
+        one["SPEC601"],
+        one["SPEC602"],
+    ) == (215, 1, 1, 1, 0, 1)
 
     fixed = dblint_run(*base, "--fix", "--unsafe-fixes")
     after = _counts(fixed)
     assert {k: v for k, v in after.items() if v} == {"SPEC206": 1, "SPEC602": 1}, fixed.stdout[-2000:]
     assert dblint_db.count("splocalecontaineritem") == 2 * 4515
     assert dblint_db.count("tectonicunittreedefitem") == 3 * 6 and dblint_db.count("tectonicunit") == 3
-    assert dblint_db.count("uniquenessrule", "disciplineid = 5 AND isdatabaseconstraint = 0 AND modelname = 'CollectionObject'") == 1
+    assert (
+        dblint_db.count(
+            "uniquenessrule",
+            "disciplineid = 5 AND isdatabaseconstraint = 0 AND modelname = 'CollectionObject'",
+        )
+        == 1
+    )
     assert dblint_db.count("splibraryrole") == 17 and dblint_db.count("splibraryrolepolicy") == 404
     assert dblint_db.scalar("SELECT lat1text FROM locality WHERE localityid = 1") is not None
     # the temporary marker names never survive the transaction
-    assert dblint_db.count("picklist", "name LIKE 'dblint:%'") == dblint_db.count("uniquenessrule", "modelname LIKE 'dblint:%'") == 0
+    assert (
+        dblint_db.count("picklist", "name LIKE 'dblint:%'")
+        == dblint_db.count("uniquenessrule", "modelname LIKE 'dblint:%'")
+        == 0
+    )
     again = dblint_run(*base, "--fix", "--unsafe-fixes")
     assert sum(r["fixed"] for r in again.json()["rules"]) == 0
 

@@ -12,5 +12,7 @@ def _pack_installed() -> None:
     try:
         metadata.version("dblint-pack-example")
     except metadata.PackageNotFoundError:
-        pytest.fail("dblint-pack-example is not installed: pip install -e examples/dblint-pack-example "
-                    "(scripts/setup test does)")
+        pytest.fail(
+            "dblint-pack-example is not installed: pip install -e examples/dblint-pack-example "
+            "(scripts/setup test does)"
+        )

@@ -8,7 +8,11 @@ from typing import Any
 
 LOCALITY = {
     "locality": {
-        "columns": {"LocalityID": "integer primary key", "Latitude1": "numeric(12,8)", "Longitude1": "numeric(12,8)"},
+        "columns": {
+            "LocalityID": "integer primary key",
+            "Latitude1": "numeric(12,8)",
+            "Longitude1": "numeric(12,8)",
+        },
         "rows": [[1, 59.9, 10.7], [2, 95.5, 10.7], [3, -91, 200], [4, None, -180], [5, 90, 180.5]],
     }
 }
@@ -22,24 +26,39 @@ def test_pack_rules_find_and_clear_coordinates_off_the_globe(dblint_db: Any, dbl
     lat, lon = res.rule("EXA001"), res.rule("EXA002")
     assert (lat["violations"], lon["violations"]) == (2, 2)
     assert [e["key"] for e in lat["examples"]] == [{"LocalityID": 2}, {"LocalityID": 3}]
-    assert lat["examples"][0]["message"].startswith("Latitude1 = ") and "[-90, 90]" in lat["examples"][0]["message"]
+    assert (
+        lat["examples"][0]["message"].startswith("Latitude1 = ")
+        and "[-90, 90]" in lat["examples"][0]["message"]
+    )
 
     shown = dblint_run(*base, "--diff", "--unsafe-fixes")
     assert [s["rows"] for s in shown.rule("EXA001")["diff"]] == [1, 1]  # below min, above max
 
     fixed = dblint_run(*base, "--fix", "--unsafe-fixes")
     assert fixed.exit_code == 0, fixed.stdout
-    rows = dblint_db.query('SELECT "LocalityID", "Latitude1", "Longitude1" FROM locality ORDER BY 1'
-                           if dblint_db.dialect != "mysql" else
-                           "SELECT LocalityID, Latitude1, Longitude1 FROM locality ORDER BY 1")
+    rows = dblint_db.query(
+        'SELECT "LocalityID", "Latitude1", "Longitude1" FROM locality ORDER BY 1'
+        if dblint_db.dialect != "mysql"
+        else "SELECT LocalityID, Latitude1, Longitude1 FROM locality ORDER BY 1"
+    )
     assert [(r[0], r[1] is None, r[2] is None) for r in rows] == [
-        (1, False, False), (2, True, False), (3, True, True), (4, True, False), (5, False, True)
+        (1, False, False),
+        (2, True, False),
+        (3, True, True),
+        (4, True, False),
+        (5, False, True),
     ]
 
 
 def test_clamp_fix_and_bounds(dblint_db: Any, dblint_run: Any, tmp_path: Path) -> None:
-    dblint_db.create({"reading": {"columns": {"id": "integer primary key", "pct": "integer", "kind": "varchar(8)"},
-                                  "rows": [[1, -5, "a"], [2, 50, "a"], [3, 130, "a"], [4, 130, "b"], [5, None, "a"]]}})
+    dblint_db.create(
+        {
+            "reading": {
+                "columns": {"id": "integer primary key", "pct": "integer", "kind": "varchar(8)"},
+                "rows": [[1, -5, "a"], [2, 50, "a"], [3, 130, "a"], [4, 130, "b"], [5, None, "a"]],
+            }
+        }
+    )
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "rules:\n"
@@ -53,7 +72,13 @@ def test_clamp_fix_and_bounds(dblint_db: Any, dblint_run: Any, tmp_path: Path) -
     fixed = dblint_run(*base, "--fix")  # PCT002 has no fix; clamping for PCT001 halves its findings
     assert fixed.exit_code == 1 and fixed.rule("PCT001")["fixed"] == 2
     assert (fixed.rule("PCT001")["status"], fixed.rule("PCT002")["violations"]) == ("pass", 1)
-    assert dblint_db.query("SELECT id, pct FROM reading ORDER BY id") == [(1, 0), (2, 50), (3, 100), (4, 130), (5, None)]
+    assert dblint_db.query("SELECT id, pct FROM reading ORDER BY id") == [
+        (1, 0),
+        (2, 50),
+        (3, 100),
+        (4, 130),
+        (5, None),
+    ]
 
 
 def test_skipped_where_the_table_is_absent(dblint_db: Any, dblint_run: Any) -> None:
@@ -64,7 +89,9 @@ def test_skipped_where_the_table_is_absent(dblint_db: Any, dblint_run: Any) -> N
 
 def test_params_are_validated(dblint_run: Any, tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
-    rules.write_text("rules:\n  - id: PCT003\n    kind: range\n    params: {table: t, column: c, min: 5, max: 1}\n")
+    rules.write_text(
+        "rules:\n  - id: PCT003\n    kind: range\n    params: {table: t, column: c, min: 5, max: 1}\n"
+    )
     res = dblint_run("rules", "--rules", rules)
     assert res.exit_code == 2
     assert "rules.yaml:4: PCT003: params: Value error, min (5.0) is greater than max (1.0)" in res.stderr

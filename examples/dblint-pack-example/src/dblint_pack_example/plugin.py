@@ -54,7 +54,9 @@ class Range(Kind[RangeParams, RangeFix]):
     def tables(self, params: RangeParams) -> list[str]:
         return [params.table]
 
-    def _parts(self, ctx: Context, p: RangeParams) -> tuple[sa.Table, sa.Column[Any], list[sa.ColumnElement[bool]]]:
+    def _parts(
+        self, ctx: Context, p: RangeParams
+    ) -> tuple[sa.Table, sa.Column[Any], list[sa.ColumnElement[bool]]]:
         t = ctx.table(p.table)  # raises MissingObject → the rule is skipped where the table is absent
         c = ctx.col(t, p.column)
         return t, c, ctx.filters(t, p.filter)
@@ -89,7 +91,11 @@ class Range(Kind[RangeParams, RangeFix]):
             value = None if fix.action == "set_null" else sa.literal(bound, type_=c.type)
             rows = count_of(sa.select(sa.literal(1)).select_from(t).where(cond, *where))
             what = "NULL" if value is None else _num(bound)
-            steps.append(FixStep(sa.update(t).where(cond, *where).values({c.name: value}), rows, f"set {c.name} = {what}"))
+            steps.append(
+                FixStep(
+                    sa.update(t).where(cond, *where).values({c.name: value}), rows, f"set {c.name} = {what}"
+                )
+            )
         return steps
 
 
