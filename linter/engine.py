@@ -30,6 +30,7 @@ class DiffStep:
     sql: str
     rows: int | None
     summary: str
+    also: list[str] = field(default_factory=list)  # what the database changes by itself (cascades)
 
 
 @dataclass
@@ -198,13 +199,16 @@ class Runner:
 
     def diff(self, results: Sequence[Result], unsafe: bool) -> list[Result]:
         """Fill ``Result.diff`` with the SQL each fix would run and the rows it would touch."""
+        from linter.cascade import Effects
+
         cands = self.fix_candidates(results, unsafe)
         with db.read_only(self.engine, self.timeouts) as conn:
+            effects = Effects(conn, self.schema)
             for r in cands:
                 try:
                     with conn.begin_nested():
                         r.diff = [
-                            DiffStep(self.render(s), s.count(conn), s.summary)
+                            DiffStep(self.render(s), s.count(conn), s.summary, self._also(conn, effects, s))
                             for s in self.steps(conn, r.rule)
                         ]
                 except (SQLAlchemyError, RuleError) as exc:
@@ -214,6 +218,27 @@ class Runner:
                     r.diff = []
                     r.reason = f"fix cannot be shown: {_bug(r.rule, exc)}"
         return cands
+
+    def _also(self, conn: Connection, effects: Any, step: FixStep) -> list[str]:
+        """Rows a DELETE step makes the database delete or rewrite elsewhere (ON DELETE actions)."""
+        from linter.cascade import CascadeError
+        from linter.undo import UndoError, target_of
+
+        if not isinstance(step.statement, sa.Delete):
+            return []
+        with self.schema.using(conn):
+            try:
+                table, where = target_of(self.schema, step.statement)
+                found = effects.on_delete(table, where)
+            except (CascadeError, UndoError) as exc:
+                return [str(exc)]
+            out = []
+            for e in found:
+                n = conn.execute(sa.select(sa.func.count()).select_from(e.table).where(e.where)).scalar()
+                if n:
+                    verb = "deletes" if e.action == "delete" else "rewrites"
+                    out.append(f"also {verb} {n} row(s) of {e.table.name} ({e.via})")
+            return out
 
     def fix(
         self,

@@ -61,7 +61,8 @@ def _check_server(dialect: str) -> str | None:
         except Exception as exc:
             where = f"{url.host}:{url.port}"
             _reachable[dialect] = (
-                f"{dialect} server at {where} not reachable ({type(exc).__name__}); start it with: {HOW_TO_START[dialect]}"
+                f"{dialect} server at {where} not reachable ({type(exc).__name__}); "
+                f"start it with: {HOW_TO_START[dialect]}"
             )
     return _reachable[dialect]
 
@@ -108,7 +109,16 @@ def column_from_spec(name: str, spec: str) -> sa.Column[Any]:
     args: list[Any] = []
     ref = re.search(r"references\s+([\w ]+?)\s*\(([^)]+)\)", m.group(4), re.IGNORECASE)
     if ref:
-        args.append(sa.ForeignKey(f"{ref.group(1).strip()}.{ref.group(2).strip()}"))
+        actions = dict(
+            re.findall(r"\bon\s+(delete|update)\s+(cascade|set null|set default|restrict|no action)", rest)
+        )
+        args.append(
+            sa.ForeignKey(
+                f"{ref.group(1).strip()}.{ref.group(2).strip()}",
+                ondelete=actions.get("delete", "").upper() or None,
+                onupdate=actions.get("update", "").upper() or None,
+            )
+        )
     pk = "primary key" in rest
     return sa.Column(
         name,
@@ -191,7 +201,8 @@ class TestDatabase:
                         if seq:
                             c.execute(
                                 sa.text(
-                                    f'SELECT setval(:s, COALESCE((SELECT MAX("{col.name}") FROM "{t.name}"), 0) + 1, false)'
+                                    f'SELECT setval(:s, COALESCE((SELECT MAX("{col.name}") '
+                                    f'FROM "{t.name}"), 0) + 1, false)'
                                 ),
                                 {"s": seq},
                             )
@@ -520,7 +531,8 @@ def _check_case(file: Path, index: int, case: Any) -> None:
     unknown = sorted(set(case) - CASE_KEYS)
     if unknown:
         raise ValueError(
-            f"{where} ({case['name']}): unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(CASE_KEYS))})"
+            f"{where} ({case['name']}): unknown key(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(CASE_KEYS))})"
         )
     if case.get("fix") not in (None, "safe", "unsafe"):
         raise ValueError(f"{where} ({case['name']}): fix is safe or unsafe, not {case['fix']!r}")

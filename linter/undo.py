@@ -20,9 +20,15 @@ Every fix statement goes through :meth:`UndoLog.execute`, inside the fix transac
 Values are SQL literals rendered by SQLAlchemy for the dialect (:mod:`linter.literals`). Each step's
 statements go to a temporary file as they are captured (rows are never all held in memory); the
 script is assembled in reverse step order and moved into place atomically BEFORE the transaction
-commits: a committed fix always has its undo script. What is not captured: rows changed by
-triggers or ON DELETE/UPDATE CASCADE foreign keys, and anything a Python fix handler executes
-itself rather than returning as a step.
+commits: a committed fix always has its undo script.
+
+What the database changes by itself is captured too (:mod:`linter.cascade`): rows other tables lose
+through ON DELETE CASCADE (re-inserted, parents first) or have rewritten by ON DELETE SET NULL /
+SET DEFAULT (old values restored). Fixes whose side effects cannot be captured exactly are refused
+(rolled back) unless ``--no-undo``: a table with triggers for the statement's event, a cycle of
+cascades, an UPDATE of a column other tables follow ON UPDATE, a raw DELETE/UPDATE on a table
+others follow. Not captured: anything a Python fix handler executes itself rather than returning
+as a step.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.visitors import replacement_traverse
 
 from linter import quarantine as qmod
+from linter.cascade import CHANGING, CascadeError, Effect, Effects
 from linter.db import Schema, dialect_of, mask_text
 from linter.errors import DblintError, MissingObject, RuleError
 from linter.kinds.base import FixStep
@@ -133,6 +140,7 @@ class UndoLog:
         self.changed = 0
         self._dir: Path | None = None
         self._step = 0
+        self._effects: Effects | None = None
         if self.enabled:
             assert path is not None
             if not path.parent.is_dir():
@@ -171,6 +179,9 @@ class UndoLog:
 
     def _delete(self, conn: Connection, stmt: sa.Delete, rule_id: str, quarantine: bool) -> int:
         table, where = self._target(stmt)
+        if self.enabled:
+            # Rows the database deletes or rewrites in other tables, captured before they go.
+            self._capture_effects(conn, table, where, rule_id)
         q = self.quarantine.get(table.name) if quarantine else None
         if q is not None:
             locked = self._lock(conn, table, where)
@@ -197,6 +208,15 @@ class UndoLog:
         pk_names = {c.name for c in pk}
         if pk_names & _set_columns(stmt):
             raise UndoError(f"the fix updates the primary key of {table.name}; dblint cannot write its undo")
+        fx = self._fx(conn)
+        self._no_triggers(fx, table.name, "UPDATE")
+        followers = fx.on_update(table, _set_columns(stmt))
+        if followers:
+            raise UndoError(
+                f"the fix updates {table.name} columns that "
+                + ", ".join(r.describe(f"UPDATE {r.on_update}") for r in followers)
+                + " follow; dblint cannot capture those rows (use --no-undo to fix without an undo)"
+            )
         what = f"restore the old values of the rows updated in {table.name}"
         return self._capture_then_run(conn, stmt, table, where, rule_id, what, self._update_rows, "updated")
 
@@ -227,6 +247,7 @@ class UndoLog:
             return _rows(conn.execute(stmt))
         table, _ = self._target(stmt)
         pk = _primary_key(table, "an INSERT adds")
+        self._no_triggers(self._fx(conn), table.name, "INSERT")
         if not self.dialect.insert_returning:
             raise UndoError(
                 f"{self.dialect.name} cannot return inserted keys (INSERT … RETURNING); use --no-undo"
@@ -256,9 +277,10 @@ class UndoLog:
         pk = list(table.primary_key.columns)
         if not pk:
             raise UndoError(
-                f"{table.name} has no primary key, so dblint cannot compare it before and after a raw SQL fix "
-                "(use --no-undo to fix without one)"
+                f"{table.name} has no primary key, so dblint cannot compare it before and after a raw SQL "
+                "fix (use --no-undo to fix without one)"
             )
+        self._raw_side_effects(conn, table, stmt.text)
         snap_name = f"dblint_snap_{uuid.uuid4().hex[:12]}"
         q = self.preparer.quote
         temp = "TEMPORARY TABLE" if dialect_of(conn) == "mysql" else "TEMP TABLE"
@@ -290,28 +312,75 @@ class UndoLog:
         return n
 
     def _target(self, stmt: sa.Insert | sa.Update | sa.Delete) -> tuple[sa.Table, Any]:
-        """The reflected table a statement writes to, and its WHERE in terms of that table. A
-        lightweight ``sa.table()`` (as plugins write) is resolved through the schema, so the undo
-        holds every column and knows the primary key."""
-        target = stmt.table
-        where = getattr(stmt, "whereclause", None)
-        if isinstance(target, sa.Table):
-            return target, where
-        if not isinstance(target, sa.TableClause) or not getattr(target, "name", None):
-            raise UndoError(f"cannot capture an undo for a {type(stmt).__name__} on {target!r}")
+        return target_of(self.schema, stmt)
+
+    # --- what the database changes by itself ------------------------------------------------------
+
+    def _fx(self, conn: Connection) -> Effects:
+        if self._effects is None or self._effects.conn is not conn:
+            self._effects = Effects(conn, self.schema)
+        return self._effects
+
+    def _no_triggers(self, fx: Effects, table: str, event: str) -> None:
+        names = fx.triggers(table, event)
+        if names:
+            raise UndoError(
+                f"{table} has trigger(s) {', '.join(names)} on {event}; dblint cannot capture what they "
+                "change (use --no-undo to fix without an undo)"
+            )
+
+    def _capture_effects(self, conn: Connection, table: sa.Table, where: Any, rule_id: str) -> None:
+        """Write how to restore the rows a DELETE of ``where`` rows makes the database delete or
+        rewrite elsewhere. Parts are written so that, in the reversed script, the deleted rows come
+        back parents first and rewritten foreign keys are restored after them."""
+        fx = self._fx(conn)
+        self._no_triggers(fx, table.name, "DELETE")
         try:
-            table = self.schema.table(target.name)
-        except MissingObject as exc:
-            raise UndoError(f"cannot capture an undo: {exc}") from None
+            effects = fx.on_delete(table, where)
+        except CascadeError as exc:
+            raise UndoError(str(exc)) from None
+        for e in effects:
+            self._no_triggers(fx, e.table.name, "DELETE" if e.action == "delete" else "UPDATE")
+        rewritten = [e for e in effects if e.action == "update"]
+        deleted = [e for e in effects if e.action == "delete"]
+        for e in rewritten:
+            self._capture_effect(conn, e, rule_id, f"restore {e.table.name} rows rewritten by {e.via}")
+        for e in reversed(deleted):
+            self._capture_effect(conn, e, rule_id, f"re-insert {e.table.name} rows deleted by {e.via}")
 
-        def swap(el: Any) -> Any:
-            if isinstance(el, sa.ColumnClause) and el.table is target:
-                return self.schema.column(table, el.name)
-            return None
+    def _capture_effect(self, conn: Connection, effect: Effect, rule_id: str, what: str) -> None:
+        if effect.action == "update":
+            _primary_key(effect.table, f"{effect.via} rewrites")
+        render = self._update_rows if effect.action == "update" else self._insert_rows
+        with self._part(rule_id, what) as out:
+            for page in self._select(conn, effect.table, effect.where):
+                out.write(render(effect.table, page))
 
-        if where is not None:
-            where = replacement_traverse(where, {}, swap)
-        return table, where
+    def _raw_side_effects(self, conn: Connection, table: sa.Table, sql: str) -> None:
+        """A raw statement's WHERE is opaque, so rows other tables would lose or have rewritten
+        cannot be selected beforehand: such a statement is refused."""
+        fx = self._fx(conn)
+        head = sql.lstrip()[:17].upper()
+        event = "UPDATE" if head.startswith("UPDATE") else "DELETE" if head.startswith("DELETE") else "INSERT"
+        self._no_triggers(fx, table.name, event)
+        replaces = head.startswith("REPLACE") or re.match(r"INSERT\s+OR\s+REPLACE", head) is not None
+        if event == "INSERT" and not replaces:
+            return
+        if not fx.enforced():
+            return
+        if event == "UPDATE":
+            followers = [(r, r.on_update) for r in fx.on_update(table, {c.name for c in table.columns})]
+        else:  # DELETE, and REPLACE, which deletes the rows it replaces
+            followers = [(r, r.on_delete) for r in fx.referencing(table.name) if r.on_delete in CHANGING]
+        if followers:
+            raise UndoError(
+                f"a raw SQL fix changes {table.name}, which "
+                + ", ".join(
+                    r.describe(f"{'UPDATE' if event == 'UPDATE' else 'DELETE'} {a}") for r, a in followers
+                )
+                + " follow(s): dblint cannot capture what the database changes there (use --no-undo, or a "
+                "kind's structured fix)"
+            )
 
     # --- reading rows ----------------------------------------------------------------------------
 
@@ -333,8 +402,7 @@ class UndoLog:
             sub = sel.subquery("dblint_u")
             sel = sa.select(*[raw_column(sub.c[i], self.dialect).label(n) for i, n in enumerate(names)])
         result = conn.execute(sel, execution_options={"yield_per": PAGE})
-        for page in result.mappings().partitions(PAGE):
-            yield page
+        yield from result.mappings().partitions(PAGE)
 
     def _lock(self, conn: Connection, table: sa.Table, where: Any) -> int:
         pk = list(table.primary_key.columns) or list(table.columns)[:1]
@@ -431,9 +499,8 @@ class UndoLog:
                 out.write(f"-- target: {mask_text(self.target)}\n")
                 out.write(f"-- run: {self.run_id} (written inside the fix transaction, before its commit)\n")
                 out.write(f"-- dialect: {self.dialect.name}; apply it to the same database, e.g.\n")
-                out.write(
-                    f"--   {_HOW.get('mysql' if self.dialect.name in ('mysql', 'mariadb') else self.dialect.name, '')}\n"
-                )
+                client = "mysql" if self.dialect.name in ("mysql", "mariadb") else self.dialect.name
+                out.write(f"--   {_HOW.get(client, '')}\n")
                 if begin.startswith("START"):
                     # Rows with key 0 are restored as 0, not as a new AUTO_INCREMENT value.
                     out.write(
@@ -469,6 +536,31 @@ class UndoLog:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+
+
+def target_of(schema: Schema, stmt: sa.Insert | sa.Update | sa.Delete) -> tuple[sa.Table, Any]:
+    """The reflected table a statement writes to, and its WHERE in terms of that table. A
+    lightweight ``sa.table()`` (as plugins write) is resolved through the schema, so the undo
+    holds every column and knows the primary key."""
+    target = stmt.table
+    where = getattr(stmt, "whereclause", None)
+    if isinstance(target, sa.Table):
+        return target, where
+    if not isinstance(target, sa.TableClause) or not getattr(target, "name", None):
+        raise UndoError(f"cannot capture an undo for a {type(stmt).__name__} on {target!r}")
+    try:
+        table = schema.table(target.name)
+    except MissingObject as exc:
+        raise UndoError(f"cannot capture an undo: {exc}") from None
+
+    def swap(el: Any) -> Any:
+        if isinstance(el, sa.ColumnClause) and el.table is target:
+            return schema.column(table, el.name)
+        return None
+
+    if where is not None:
+        where = replacement_traverse(where, {}, swap)
+    return table, where
 
 
 class _Part:

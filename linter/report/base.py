@@ -64,5 +64,8 @@ def result_dict(r: Result) -> dict[str, Any]:
         ],
     }
     if r.diff is not None:
-        d["diff"] = [{"sql": s.sql, "rows": s.rows, "summary": s.summary} for s in r.diff]
+        d["diff"] = [
+            {"sql": s.sql, "rows": s.rows, "summary": s.summary, **({"also": s.also} if s.also else {})}
+            for s in r.diff
+        ]
     return d

@@ -57,6 +57,7 @@ class TextFormatter(Formatter):
         for s in r.diff or []:
             rows = "? rows" if s.rows is None else f"{s.rows} row{'s' if s.rows != 1 else ''}"
             out.append(f"-- {s.summary}: {rows}" if s.summary else f"-- {rows}")
+            out += [f"--   {line}" for line in s.also]
             out.append(s.sql.strip().rstrip(";") + ";")
         return out
 
