@@ -6,6 +6,7 @@ database exactly. SQLite carries the bulk; PostgreSQL and MariaDB get a smaller 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,8 @@ from linter.cli import cli
 from linter.testing import TestDatabase
 
 KINDS = ["row_exists", "not_null", "unique", "reference", "sql"]
-SQLITE_EXAMPLES = 25  # per kind
-SERVER_EXAMPLES = 4
+SQLITE_EXAMPLES = int(os.environ.get("DBLINT_CONVERGENCE_EXAMPLES", "25"))  # per kind
+SERVER_EXAMPLES = int(os.environ.get("DBLINT_CONVERGENCE_SERVER_EXAMPLES", "4"))
 
 names = st.one_of(st.none(), st.sampled_from(["a", "A", "b", "B", "c", "ä", "it's"]))
 
