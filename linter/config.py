@@ -70,6 +70,12 @@ class AlembicConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ini: str | None = None  # alembic.ini, whose [alembic] script_location is read
     script_location: str | None = None  # or the scripts folder itself
+    # Alembic's version table, when env.py renames it; default: the version_table= string literal
+    # of env.py's context.configure(...) calls, else alembic_version
+    version_table: str | None = Field(None, min_length=1)
+    # and the schema it is in; default: version_table_schema= of env.py, else the checked schema.
+    # null here (rather than leaving the key out) means the checked schema, whatever env.py says.
+    version_table_schema: str | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _one(self) -> AlembicConfig:

@@ -58,14 +58,14 @@ class Drift(Kind[DriftParams, Any]):
         return project.FindingsCheck(compute)
 
     def _missing_table(self, ctx: Context, target: models.Target, live: compare.Live, p: DriftParams) -> Any:
-        for t in compare.model_tables(target.metadata, p.exclude):
+        for t in compare.model_tables(ctx, target.metadata, p.exclude):
             if live.table(t.name) is None:
                 yield Example(
                     t.name, {"table": t.name}, f"table is in {target.source} but not in the database"
                 )
 
     def _missing_column(self, ctx: Context, target: models.Target, live: compare.Live, p: DriftParams) -> Any:
-        for t in compare.model_tables(target.metadata, p.exclude):
+        for t in compare.model_tables(ctx, target.metadata, p.exclude):
             lt = live.table(t.name)
             if lt is None:
                 continue
@@ -79,7 +79,7 @@ class Drift(Kind[DriftParams, Any]):
                     )
 
     def _extra(self, ctx: Context, target: models.Target, live: compare.Live, p: DriftParams) -> Any:
-        skip = {e.lower() for e in p.exclude} | set(project.BOOKKEEPING)
+        skip = {e.lower() for e in p.exclude} | project.bookkeeping(ctx)
         known = {t.name.lower(): t for t in target.metadata.tables.values()}
         for low, real in sorted(live.names.items()):
             if low in skip:
@@ -100,7 +100,7 @@ class Drift(Kind[DriftParams, Any]):
                     )
 
     def _mismatch(self, ctx: Context, target: models.Target, live: compare.Live, p: DriftParams) -> Any:
-        for t in compare.model_tables(target.metadata, p.exclude):
+        for t in compare.model_tables(ctx, target.metadata, p.exclude):
             lt = live.table(t.name)
             if lt is None:
                 continue
@@ -129,7 +129,7 @@ class Drift(Kind[DriftParams, Any]):
     def _missing_constraint(
         self, ctx: Context, target: models.Target, live: compare.Live, p: DriftParams
     ) -> Any:
-        for t in compare.model_tables(target.metadata, p.exclude):
+        for t in compare.model_tables(ctx, target.metadata, p.exclude):
             lt = live.table(t.name)
             if lt is None:
                 continue

@@ -1,5 +1,6 @@
 """``migration_state``: the migration files (Django, Alembic; read statically) against the
-bookkeeping table (``django_migrations``, ``alembic_version``; one query), before ``migrate`` or
+bookkeeping table (``django_migrations``, Alembic's version table, ``alembic_version`` unless
+``env.py`` or the config renames it; one query), before ``migrate`` or
 ``alembic upgrade`` finds out the hard way.
 
 ``check`` names what is looked for:
@@ -10,7 +11,7 @@ bookkeeping table (``django_migrations``, ``alembic_version``; one query), befor
                           revision recorded together with its own ancestor (MIG003)
 - ``missing_dependency``  a dependency / down_revision naming a migration that does not exist (MIG004)
 - ``multiple_leaves``     more than one leaf migration in an app, more than one Alembic head (MIG005)
-- ``unknown_revision``    an alembic_version row no script knows (MIG006)
+- ``unknown_revision``    a version table row no script knows (MIG006)
 - ``already_exists``      a pending migration creates a table, column or index the database
                           already has: the "already exists" crash, a ``--fake`` candidate (MIG007)
 
@@ -78,10 +79,10 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
         which = params.check
         if which == "missing_file" and project.django_apps(ctx) is None:
             raise MissingObject(
-                "MIG002 reads django_migrations; for alembic_version see unknown_revision (MIG006)"
+                "MIG002 reads django_migrations; for Alembic's version table see unknown_revision (MIG006)"
             )
         if which == "unknown_revision" and project.migrations_config(ctx).alembic is None:
-            raise MissingObject("no migrations.alembic configured (alembic_version is Alembic's)")
+            raise MissingObject("no migrations.alembic configured (the version table is Alembic's)")
         if which == "already_exists":
             from linter.migrations import django_state
 
@@ -224,6 +225,7 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
     ) -> list[Example]:
         applied = g.ancestors(rows)
         heads = g.heads()
+        vt = project.version_table(ctx)
         out = []
         for r in g.order():
             if r in applied:
@@ -232,7 +234,7 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
             target = "head" if len(heads) == 1 else (branch[0] if len(branch) == 1 else "heads")
             out.append(
                 Example(
-                    project.ALEMBIC_TABLE,
+                    vt.name,
                     {"revision": r, "head": ",".join(branch)},
                     f"not applied ({project.rel(ctx, g.revisions[r].path)}): `alembic upgrade {target}` "
                     "applies it",
@@ -246,17 +248,18 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
     def _alembic_inconsistent(
         self, ctx: Context, conn: Connection, g: alembic_graph.Graph, rows: list[str]
     ) -> list[Example]:
+        vt = project.version_table(ctx)
         out = []
         for r in rows:
             for other in rows:
                 if other != r and r in g.ancestors([other]):
                     out.append(
                         Example(
-                            project.ALEMBIC_TABLE,
+                            vt.name,
                             {"revision": r},
-                            f"alembic_version holds {r} and also its descendant {other}: Alembic fails with "
+                            f"{vt.shown} holds {r} and also its descendant {other}: Alembic fails with "
                             f'"Requested revision {other} overlaps with other requested revisions {r}"; '
-                            f"delete the row for {r} (DELETE FROM alembic_version WHERE version_num = '{r}')",
+                            f"delete the row for {r} (DELETE FROM {vt.sql(conn)} WHERE version_num = '{r}')",
                         )
                     )
                     break
@@ -265,9 +268,10 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
     def _alembic_missing_dependency(
         self, ctx: Context, conn: Connection, g: alembic_graph.Graph, rows: list[str]
     ) -> list[Example]:
+        vt = project.version_table(ctx)
         return [
             Example(
-                project.ALEMBIC_TABLE,
+                vt.name,
                 {"revision": r, "missing": p},
                 f'refers to revision {p}, which no script has: Alembic fails with "Revision {p} referenced '
                 "from "
@@ -283,9 +287,10 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
         heads = g.heads()
         if len(heads) < 2:
             return []
+        vt = project.version_table(ctx)
         return [
             Example(
-                project.ALEMBIC_TABLE,
+                vt.name,
                 {"revision": h},
                 f"one of {len(heads)} heads ({', '.join(heads)}): `alembic upgrade head` fails with "
                 '"Multiple head revisions"; run `alembic merge heads -m merge`, or point one '
@@ -299,11 +304,12 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
     ) -> list[Example]:
         heads = g.heads()
         stamp = heads[0] if len(heads) == 1 else "<revision>"
+        vt = project.version_table(ctx)
         return [
             Example(
-                project.ALEMBIC_TABLE,
+                vt.name,
                 {"revision": r},
-                f"alembic_version holds {r}, which no script in {project.rel(ctx, g.location)} knows: "
+                f"{vt.shown} holds {r}, which no script in {project.rel(ctx, g.location)} knows: "
                 f"Alembic fails with \"Can't locate revision identified by '{r}'\"; restore the script, "
                 f"or, if the schema matches a known revision, `alembic stamp --purge {stamp}`",
             )

@@ -139,7 +139,7 @@ class PreMigration(Kind[PreParams, PreFix]):
     # Each generator yields one SELECT (table, key, detail) per column or constraint.
 
     def _pairs(self, ctx: Context, target: models.Target, live: compare.Live, p: PreParams) -> Any:
-        for t in compare.model_tables(target.metadata, p.exclude):
+        for t in compare.model_tables(ctx, target.metadata, p.exclude):
             lt = live.table(t.name)
             if lt is not None:
                 yield t, lt, ctx.table(lt.name)
@@ -269,7 +269,7 @@ class PreMigration(Kind[PreParams, PreFix]):
 
     def _set_defaults(self, ctx: Context, target: models.Target, p: PreParams) -> list[FixStep]:
         steps = []
-        for t in compare.model_tables(target.metadata, p.exclude):
+        for t in compare.model_tables(ctx, target.metadata, p.exclude):
             if not ctx.schema.has_table(t.name):
                 continue
             db = ctx.table(t.name)
@@ -296,7 +296,7 @@ class PreMigration(Kind[PreParams, PreFix]):
     def _keep_one(self, ctx: Context, target: models.Target, p: PreParams, fix: PreFix) -> list[FixStep]:
         steps: list[FixStep] = []
         unique = Unique()
-        for t in compare.model_tables(target.metadata, p.exclude):
+        for t in compare.model_tables(ctx, target.metadata, p.exclude):
             if not ctx.schema.has_table(t.name):
                 continue
             db = ctx.table(t.name)

@@ -5,7 +5,8 @@ or straight from the config; revisions are the ``*.py`` files of ``version_locat
 ``<script_location>/versions``) with module-level ``revision``, ``down_revision`` (a string, a
 tuple for a merge, or None), ``depends_on`` and ``branch_labels``. ``upgrade()`` is read for the
 tables, columns and indexes it creates (``op.create_table``, ``op.add_column``,
-``op.create_index``, also inside ``batch_alter_table``), for MIG007.
+``op.create_index``, also inside ``batch_alter_table``), for MIG007. ``env.py`` is read for the
+``version_table`` / ``version_table_schema`` its ``context.configure(...)`` calls give.
 """
 
 from __future__ import annotations
@@ -65,6 +66,60 @@ def script_location(ini: Path | None, location: Path | None) -> tuple[Path, list
     if not location.is_dir():
         raise ProjectError(f"alembic script_location {location} is not a folder")
     return location, versions or [location / "versions"]
+
+
+ENV_KEYS = ("version_table", "version_table_schema")
+
+
+def env_settings(env: Path, shown: str, keys: Iterable[str] = ENV_KEYS) -> dict[str, str | None]:
+    """What ``env.py`` passes as ``keys`` (``version_table``, ``version_table_schema``) to its
+    ``configure`` calls (``context.configure(...)``), read statically: only the keys it gives, each
+    a string literal (``version_table_schema`` may also be None). A value that is not a literal,
+    or different literals in different calls, is a ProjectError naming the config key that
+    settles it. No env.py: {}. ``shown`` is the path as messages name it."""
+    keys = set(keys)
+    if not env.is_file():
+        return {}
+    try:
+        tree = ast.parse(env.read_text(encoding="utf-8"), filename=str(env))
+    except SyntaxError as exc:
+        raise ProjectError(f"{shown}:{exc.lineno}: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{shown}: {exc}") from None
+    given: list[tuple[int, str, ast.expr]] = sorted(
+        (
+            (kw.value.lineno, kw.arg, kw.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "configure"
+            for kw in node.keywords
+            if kw.arg in keys
+        ),
+        key=lambda g: (g[0], g[1]),
+    )
+    found: dict[str, tuple[str | None, int]] = {}
+    for line, key, v in given:
+        ok = isinstance(v, ast.Constant) and (
+            (isinstance(v.value, str) and v.value != "")
+            or (v.value is None and key == "version_table_schema")
+        )
+        if not ok:
+            text = ast.unparse(v)
+            text = text if len(text) <= 40 else text[:37] + "..."
+            raise ProjectError(
+                f"{shown}:{line}: {key}={text} is not a string literal, and dblint reads env.py without "
+                f"running it: set migrations.alembic.{key} in the dblint config"
+            )
+        value = v.value  # type: ignore[attr-defined]
+        if key in found and found[key][0] != value:
+            first, at = found[key]
+            raise ProjectError(
+                f"{shown}:{line}: {key}={value!r}, but line {at} gives {first!r}: "
+                f"set migrations.alembic.{key} in the dblint config"
+            )
+        found.setdefault(key, (value, line))
+    return {k: v for k, (v, _) in found.items()}
 
 
 def _resolve(base: Path, p: str) -> Path:

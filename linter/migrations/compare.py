@@ -61,8 +61,8 @@ class Live:
         return self._tables[real]
 
 
-def model_tables(md: sa.MetaData, exclude: list[str]) -> list[sa.Table]:
-    skip = {e.lower() for e in exclude} | set(project.BOOKKEEPING)
+def model_tables(ctx: Context, md: sa.MetaData, exclude: list[str]) -> list[sa.Table]:
+    skip = {e.lower() for e in exclude} | project.bookkeeping(ctx)
     return [t for t in md.sorted_tables if t.name.lower() not in skip]
 
 

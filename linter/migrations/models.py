@@ -113,7 +113,8 @@ def reflect_reference(ctx: Context, url: str) -> Target:
     md = sa.MetaData()
     try:
         with engine.connect() as c:
-            names = [n for n in sa.inspect(c).get_table_names() if n.lower() not in project.BOOKKEEPING]
+            skip = project.bookkeeping(ctx)
+            names = [n for n in sa.inspect(c).get_table_names() if n.lower() not in skip]
             md.reflect(c, only=names)
     except sa.exc.SQLAlchemyError as exc:
         raise ProjectError(

@@ -1,10 +1,12 @@
-"""The project a run looks at, from the config: migration graphs (read once per run and shared by
-every rule through ``Context.cache``) and the bookkeeping tables (read inside each rule's
-read-only transaction, one query each, never cached: ``--fix`` re-checks after deleting rows)."""
+"""The project a run looks at, from the config: migration graphs and Alembic's version table name
+(read once per run and shared by every rule through ``Context.cache``) and the bookkeeping tables
+(read inside each rule's read-only transaction, one query each, never cached: ``--fix`` re-checks
+after deleting rows)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,8 +20,23 @@ from linter.migrations import alembic_graph, django_graph
 T = TypeVar("T")
 
 DJANGO_TABLE = "django_migrations"
-ALEMBIC_TABLE = "alembic_version"
-BOOKKEEPING = (DJANGO_TABLE, ALEMBIC_TABLE)
+ALEMBIC_TABLE = "alembic_version"  # Alembic's default; env.py or the config may rename it
+
+
+@dataclass(frozen=True)
+class VersionTable:
+    """Alembic's version table: its name, and its schema (None: the checked schema)."""
+
+    name: str
+    schema: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def sql(self, conn: Connection) -> str:
+        """The name as this database's SQL spells it (quoted where needed), for messages."""
+        return conn.dialect.identifier_preparer.format_table(sa.table(self.name, schema=self.schema))
 
 
 def cached(ctx: Context, key: str, build: Callable[[], T]) -> T:
@@ -56,25 +73,69 @@ def django_apps(ctx: Context) -> dict[str, Path] | None:
     return {app: (root(ctx) / folder).resolve() for app, folder in cfg.apps.items()}
 
 
+def _alembic_location(ctx: Context, cfg: Any) -> tuple[Path, list[Path]]:
+    """(script folder, version folders) of migrations.alembic."""
+
+    def build() -> tuple[Path, list[Path]]:
+        base = root(ctx)
+        ini = (base / cfg.ini).resolve() if cfg.ini else None
+        loc = (base / cfg.script_location).resolve() if cfg.script_location else None
+        return alembic_graph.script_location(ini, loc)
+
+    return cached(ctx, "alembic_location", build)
+
+
 def alembic(ctx: Context) -> alembic_graph.Graph | None:
     cfg = migrations_config(ctx).alembic
     if cfg is None:
         return None
-
-    def build() -> alembic_graph.Graph:
-        base = root(ctx)
-        ini = (base / cfg.ini).resolve() if cfg.ini else None
-        loc = (base / cfg.script_location).resolve() if cfg.script_location else None
-        location, versions = alembic_graph.script_location(ini, loc)
-        return alembic_graph.read(location, versions)
-
-    return cached(ctx, "alembic_graph", build)
+    return cached(ctx, "alembic_graph", lambda: alembic_graph.read(*_alembic_location(ctx, cfg)))
 
 
-def _has_table(conn: Connection, ctx: Context, name: str) -> str | None:
-    """The real spelling of a bookkeeping table in this database, or None."""
-    names = sa.inspect(conn).get_table_names(schema=ctx.schema.schema)
-    return next((n for n in names if n.lower() == name), None)
+def version_table(ctx: Context) -> VersionTable:
+    """Alembic's version table: ``migrations.alembic.version_table`` / ``version_table_schema``
+    from the config, else the string literals ``env.py`` gives ``context.configure(...)`` (read
+    with ``ast``, never run), else ``alembic_version`` in the checked schema. Without
+    ``migrations.alembic``: ``alembic_version``."""
+    cfg = getattr(getattr(ctx.config, "migrations", None), "alembic", None)
+    if cfg is None:
+        return VersionTable(ALEMBIC_TABLE)
+
+    def build() -> VersionTable:
+        # A key in the config wins; version_table_schema even as null (then: the checked schema).
+        given = {"version_table"} if cfg.version_table is not None else set()
+        given |= {"version_table_schema"} & cfg.model_fields_set
+        env: dict[str, str | None] = {}
+        if len(given) < 2:
+            location, _ = _alembic_location(ctx, cfg)
+            path = location / "env.py"
+            keys = [k for k in alembic_graph.ENV_KEYS if k not in given]
+            env = alembic_graph.env_settings(path, rel(ctx, path), keys)
+        name = cfg.version_table or env.get("version_table") or ALEMBIC_TABLE
+        schema = (
+            cfg.version_table_schema if "version_table_schema" in given else env.get("version_table_schema")
+        )
+        return VersionTable(name, schema)
+
+    return cached(ctx, "alembic_version_table", build)
+
+
+def bookkeeping(ctx: Context) -> set[str]:
+    """Lower-case names of the bookkeeping tables that schema comparisons (DRIFT, PRE, a reference
+    database) leave alone: django_migrations and Alembic's version table."""
+    return {DJANGO_TABLE, version_table(ctx).name.lower()}
+
+
+def _has_table(conn: Connection, ctx: Context, name: str, schema: str | None = None) -> str | None:
+    """The real spelling of a bookkeeping table in this database (in ``schema``, default the
+    checked one), or None."""
+    insp = sa.inspect(conn)
+    if schema is None:
+        schema = ctx.schema.schema
+    elif schema != ctx.schema.schema and schema not in insp.get_schema_names():
+        return None  # (MySQL cannot list the tables of a database that does not exist)
+    names = insp.get_table_names(schema=schema)
+    return name if name in names else next((n for n in names if n.lower() == name.lower()), None)
 
 
 def django_rows(conn: Connection, ctx: Context) -> set[django_graph.Key]:
@@ -87,10 +148,13 @@ def django_rows(conn: Connection, ctx: Context) -> set[django_graph.Key]:
 
 
 def alembic_rows(conn: Connection, ctx: Context) -> list[str]:
-    name = _has_table(conn, ctx, ALEMBIC_TABLE)
+    """Every version_num in Alembic's version table: one query. No table: nothing applied yet."""
+    vt = version_table(ctx)
+    schema = vt.schema if vt.schema is not None else ctx.schema.schema
+    name = _has_table(conn, ctx, vt.name, schema)
     if name is None:
         return []
-    t = sa.table(name, sa.column("version_num"), schema=ctx.schema.schema)
+    t = sa.table(name, sa.column("version_num"), schema=schema)
     return sorted(r[0] for r in conn.execute(sa.select(t.c.version_num)))
 
 
