@@ -302,7 +302,8 @@ class Schema:
                     names += self._inspector().get_view_names(schema=self.schema)
                 except Exception as exc:
                     raise TargetError(
-                        f"cannot read the schema of {mask_url(self._bind.engine.url)}: {mask_text(one_line(str(exc)))}"
+                        f"cannot read the schema of {mask_url(self._bind.engine.url)}: "
+                        f"{mask_text(one_line(str(exc)))}"
                     ) from None
                 self._names = {}
                 for n in sorted(names):  # exact spelling wins over a case-variant

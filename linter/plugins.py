@@ -158,7 +158,8 @@ def collect_kinds(pm: pluggy.PluginManager) -> dict[str, Any]:
         for cls in impl.function() or ():
             if cls.name in kinds and type(kinds[cls.name]) is not cls:
                 raise DblintError(
-                    f"plugin {impl.plugin_name!r} registers kind {cls.name!r}, which another plugin already has"
+                    f"plugin {impl.plugin_name!r} registers kind {cls.name!r}, "
+                    "which another plugin already has"
                 )
             kinds[cls.name] = cls()
     return kinds
