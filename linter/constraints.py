@@ -121,9 +121,9 @@ class Constraints:
             if ix.get("unique") and cols and None not in cols and not any(k.endswith("_where") for k in opts):
                 keys.append(UniqueKey(str(ix.get("name")), tuple(cols)))  # type: ignore[arg-type]
         for uc in insp.get_unique_constraints(table.name, schema=self.schema.schema):
-            cols = uc.get("column_names") or []
-            if cols and None not in cols:
-                keys.append(UniqueKey(str(uc.get("name") or "UNIQUE"), tuple(cols)))
+            uc_cols = uc.get("column_names") or []
+            if uc_cols and None not in uc_cols:
+                keys.append(UniqueKey(str(uc.get("name") or "UNIQUE"), tuple(uc_cols)))
         return keys
 
     def foreign_keys(self, table: sa.Table) -> list[ForeignKey]:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -191,7 +191,8 @@ class Runner:
         return rule.kind.fix(ctx, rule.params, rule.fix)
 
     def render(self, step: FixStep) -> str:
-        stmt = step.statement
+        # Every statement a fix runs is a ClauseElement; the Executable it is typed as has no compile().
+        stmt = cast(sa.ClauseElement, step.statement)
         try:
             return str(stmt.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True}))
         except Exception:
