@@ -30,8 +30,10 @@ KIND_RULES = """\
 rules:
   - {id: BENCH001, kind: not_null, params: {table: child, column: val}}
   - {id: BENCH002, kind: unique, params: {table: child, columns: [val]}}
-  - {id: BENCH003, kind: reference, params: {table: child, columns: [parent_id], references: {table: parent, columns: [id]}}}
-  - {id: BENCH004, kind: row_exists, params: {for_each: {table: child}, require: {table: parent, match: {id: "{parent_id}"}}}}
+  - {id: BENCH003, kind: reference,
+     params: {table: child, columns: [parent_id], references: {table: parent, columns: [id]}}}
+  - {id: BENCH004, kind: row_exists,
+     params: {for_each: {table: child}, require: {table: parent, match: {id: "{parent_id}"}}}}
 """
 
 
@@ -63,11 +65,13 @@ def main() -> None:
             c.exec_driver_sql("CREATE TABLE parent (id integer PRIMARY KEY, name text)")
             c.exec_driver_sql("INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, 1000) g")
             c.exec_driver_sql(
-                "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id), val text)"
+                "CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id), "
+                "val text)"
             )
             c.exec_driver_sql("SET session_replication_role = replica")  # plant orphans past the FK
             c.exec_driver_sql(
-                "INSERT INTO child SELECT g, CASE WHEN mod(g, :n / 10) = 0 THEN -g ELSE 1 + mod(g, 1000) END, md5(g::text) "
+                "INSERT INTO child SELECT g, "
+                "CASE WHEN mod(g, :n / 10) = 0 THEN -g ELSE 1 + mod(g, 1000) END, md5(g::text) "
                 "FROM generate_series(1, :n) g".replace(":n", str(args.rows))
             )
         with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as c:

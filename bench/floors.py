@@ -41,8 +41,9 @@ def _anti_joins(q: Callable[[str], str]) -> dict[str, str]:
     return {
         "BENCH005": f"SELECT COUNT(*) FROM {q(CO)} c WHERE c.{q('PrepType')} IS NOT NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {q(PL)} p WHERE p.{q('Value')} = c.{q('PrepType')} AND p.{q('PickListID')} = 1)",
-        "BENCH006": f"SELECT COUNT(*) FROM {q(DET)} d WHERE d.{q('CollectionObjectID')} IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {q(CO)} c WHERE c.{q('CollectionObjectID')} = d.{q('CollectionObjectID')})",
+        "BENCH006": f"SELECT COUNT(*) FROM {q(DET)} d WHERE d.{q('CollectionObjectID')} IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {q(CO)} c "
+        f"WHERE c.{q('CollectionObjectID')} = d.{q('CollectionObjectID')})",
         "BENCH007": f"SELECT COUNT(*) FROM {q(CO)} c WHERE NOT EXISTS (SELECT 1 FROM {q(DET)} d "
         f"WHERE d.{q('CollectionObjectID')} = c.{q('CollectionObjectID')} AND d.{q('IsCurrent')} = 1)",
     }
@@ -85,7 +86,8 @@ def best_queries(dialect: str, jobs: int = 2) -> list[tuple[list[str], str]]:
         (["BENCH006"], aj["BENCH006"]),
         (
             ["BENCH001", "BENCH002"],
-            f"SELECT {hits(q('CatalogNumber') + ' IS NULL')}, {hits(q('CatalogerID') + ' IS NULL')} FROM {q(CO)}",
+            f"SELECT {hits(q('CatalogNumber') + ' IS NULL')}, {hits(q('CatalogerID') + ' IS NULL')} "
+            f"FROM {q(CO)}",
         ),
         (["BENCH005"], aj["BENCH005"]),
     ]

@@ -97,16 +97,20 @@ def statements(engine: str, n: int) -> list[str]:
         f"WHEN {m('i', 1000)} = 900 THEN {_pad(engine, 'i - 1')} "  # other collection: not a duplicate
         f"ELSE {_pad(engine, 'i')} END"
     )
-    prep = f"CASE WHEN {m('i', 5000)} = 77 THEN '{BOGUS}' WHEN {m('i', 10)} = 9 THEN NULL ELSE CASE {m('i', 5)} {preps} END END"
+    prep = (
+        f"CASE WHEN {m('i', 5000)} = 77 THEN '{BOGUS}' WHEN {m('i', 10)} = 9 THEN NULL "
+        f"ELSE CASE {m('i', 5)} {preps} END END"
+    )
     stmts = [
-        "CREATE TABLE collection (CollectionID INTEGER NOT NULL PRIMARY KEY, CollectionName VARCHAR(64) NOT NULL)",
-        "CREATE TABLE picklistitem (PickListItemID INTEGER NOT NULL PRIMARY KEY, PickListID INTEGER NOT NULL, "
-        "Value VARCHAR(64) NOT NULL)",
+        "CREATE TABLE collection (CollectionID INTEGER NOT NULL PRIMARY KEY, "
+        "CollectionName VARCHAR(64) NOT NULL)",
+        "CREATE TABLE picklistitem (PickListItemID INTEGER NOT NULL PRIMARY KEY, "
+        "PickListID INTEGER NOT NULL, Value VARCHAR(64) NOT NULL)",
         "CREATE TABLE collectionobject (CollectionObjectID INTEGER NOT NULL PRIMARY KEY, "
         "CollectionID INTEGER NOT NULL, CatalogNumber VARCHAR(32), CatalogerID INTEGER, "
         f"PrepType VARCHAR(64), CatalogedDate {date_t})",
-        "CREATE TABLE determination (DeterminationID INTEGER NOT NULL PRIMARY KEY, CollectionObjectID INTEGER, "
-        "IsCurrent SMALLINT NOT NULL, TaxonID INTEGER)",
+        "CREATE TABLE determination (DeterminationID INTEGER NOT NULL PRIMARY KEY, "
+        "CollectionObjectID INTEGER, IsCurrent SMALLINT NOT NULL, TaxonID INTEGER)",
         "INSERT INTO collection VALUES "
         + ", ".join(f"({k}, 'Collection {k}')" for k in range(1, COLLECTIONS + 1)),
         "INSERT INTO picklistitem VALUES "
@@ -115,9 +119,11 @@ def statements(engine: str, n: int) -> list[str]:
         f"{pre}INSERT INTO collectionobject SELECT i, 1 + {m('i', COLLECTIONS)}, {catno}, "
         f"CASE WHEN {m('i', 50)} = 11 THEN NULL ELSE 1 + {m('i', 97)} END, {prep}, NULL FROM {src}",
         # One current determination per object, except objects with i % 100 = 42.
-        f"{pre}INSERT INTO determination SELECT i, i, 1, 1 + {m('i', 1009)} FROM {src} WHERE {m('i', 100)} <> 42",
+        f"{pre}INSERT INTO determination SELECT i, i, 1, 1 + {m('i', 1009)} FROM {src} "
+        f"WHERE {m('i', 100)} <> 42",
         # An older, non-current determination for every fourth object.
-        f"{pre}INSERT INTO determination SELECT {n} + i, i, 0, 1 + {m('i', 1013)} FROM {src} WHERE {m('i', 4)} = 0",
+        f"{pre}INSERT INTO determination SELECT {n} + i, i, 0, 1 + {m('i', 1013)} FROM {src} "
+        f"WHERE {m('i', 4)} = 0",
         # Orphans: determinations of objects that do not exist.
         f"{pre}INSERT INTO determination SELECT {3 * n} + i, {n} + i, 1, 1 FROM {src} WHERE i <= {n // 2000}",
         "CREATE INDEX DetCollectionObjectIDX ON determination (CollectionObjectID)",

@@ -102,13 +102,16 @@ def main() -> None:
         print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores shared: figures are upper bounds)")
         print(
             f"pre-commit run dblint --all-files, 10 fixtures: median {med(runs, 0):.2f}s wall, "
-            f"{med(runs, 2):.2f}s CPU (exit {sorted({r[1] for r in runs})}: the fixtures have planted problems)"
+            f"{med(runs, 2):.2f}s CPU (exit {sorted({r[1] for r in runs})}: "
+            "the fixtures have planted problems)"
         )
         print(
-            f"dblint check --quiet on the 10 files, one process: median {med(batch, 0):.2f}s wall, {med(batch, 2):.2f}s CPU"
+            f"dblint check --quiet on the 10 files, one process: median {med(batch, 0):.2f}s wall, "
+            f"{med(batch, 2):.2f}s CPU"
         )
         print(
-            f"dblint --version (interpreter + imports): median {med(start, 0):.2f}s wall, {med(start, 2):.2f}s CPU"
+            f"dblint --version (interpreter + imports): median {med(start, 0):.2f}s wall, "
+            f"{med(start, 2):.2f}s CPU"
         )
         print(
             f"dblint check --quiet FILE, one process per fixture: median {med(per_file, 0):.2f}s wall, "

@@ -75,7 +75,8 @@ class App:
         raw = target or self.config.database.url or db.env_url()
         if not raw:
             raise TargetError(
-                "no database: give a TARGET (URL or SQLite file), database.url in the config, or DBLINT_DATABASE_URL"
+                "no database: give a TARGET (URL or SQLite file), database.url in the config, "
+                "or DBLINT_DATABASE_URL"
             )
         if target is None and "://" not in raw:
             raw = str((self.config.root / raw).resolve()) if not os.path.isabs(raw) else raw

@@ -164,7 +164,10 @@ def _adoption(f: Any) -> Any:
 @click.option(
     "--undo-file",
     type=click.Path(dir_okay=False),
-    help="With --fix: write the undo script here (default: dblint-undo-<timestamp>.sql next to the config, else in the working directory).",
+    help=(
+        "With --fix: write the undo script here (default: dblint-undo-<timestamp>.sql next to the "
+        "config, else in the working directory)."
+    ),
 )
 @click.option(
     "--no-undo",
@@ -274,7 +277,8 @@ def check(
             runner.engine.dispose()
             ft.close()
             raise ConfigError(
-                "--backup copies SQLite database files only; on a server, the undo script (or the server's dump tool) is the way back"
+                "--backup copies SQLite database files only; on a server, the undo script "
+                "(or the server's dump tool) is the way back"
             )
         extra: dict[str, Any] = {}
         try:
@@ -404,7 +408,8 @@ def explain(
         raise ConfigError(f"no rule {rule_id!r} (see `dblint rules`)")
     click.echo(f"{rule.id}: {rule.title}")
     click.echo(
-        f"severity: {rule.severity}    kind: {rule.kind.name}    pack: {rule.pack or '-'}    source: {rule.where}"
+        f"severity: {rule.severity}    kind: {rule.kind.name}    pack: {rule.pack or '-'}    "
+        f"source: {rule.where}"
     )
     if rule.spec.description:
         click.echo("")

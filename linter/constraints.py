@@ -57,10 +57,12 @@ _PG_FKS = sa.text(
     """
     SELECT c.conname AS name,
            ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)
-                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n) AS columns,
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+                 ORDER BY k.n) AS columns,
            rt.relname AS target, rs.nspname AS target_schema,
            ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, n)
-                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.n) AS target_columns
+                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum
+                 ORDER BY k.n) AS target_columns
     FROM pg_constraint c
     JOIN pg_class t ON t.oid = c.conrelid
     JOIN pg_namespace s ON s.oid = t.relnamespace
@@ -119,9 +121,9 @@ class Constraints:
             if ix.get("unique") and cols and None not in cols and not any(k.endswith("_where") for k in opts):
                 keys.append(UniqueKey(str(ix.get("name")), tuple(cols)))  # type: ignore[arg-type]
         for uc in insp.get_unique_constraints(table.name, schema=self.schema.schema):
-            cols = uc.get("column_names") or []
-            if cols and None not in cols:
-                keys.append(UniqueKey(str(uc.get("name") or "UNIQUE"), tuple(cols)))
+            uc_cols = uc.get("column_names") or []
+            if uc_cols and None not in uc_cols:
+                keys.append(UniqueKey(str(uc.get("name") or "UNIQUE"), tuple(uc_cols)))
         return keys
 
     def foreign_keys(self, table: sa.Table) -> list[ForeignKey]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -43,10 +43,11 @@ def parse_target(target: str) -> URL:
 
 def mask_url(url: URL | str) -> str:
     if isinstance(url, str):
+        text = url
         try:
-            url = make_url(url)
+            url = make_url(text)
         except Exception:
-            return mask_text(url)
+            return mask_text(text)
     return url.render_as_string(hide_password=True)
 
 
@@ -302,7 +303,8 @@ class Schema:
                     names += self._inspector().get_view_names(schema=self.schema)
                 except Exception as exc:
                     raise TargetError(
-                        f"cannot read the schema of {mask_url(self._bind.engine.url)}: {mask_text(one_line(str(exc)))}"
+                        f"cannot read the schema of {mask_url(self._bind.engine.url)}: "
+                        f"{mask_text(one_line(str(exc)))}"
                     ) from None
                 self._names = {}
                 for n in sorted(names):  # exact spelling wins over a case-variant
@@ -364,7 +366,8 @@ class Schema:
     def foreign_keys(self, table: str) -> list[dict[str, object]]:
         real = self.real_name(table)
         with self._lock:
-            return list(self._inspector().get_foreign_keys(real, schema=self.schema))
+            fks = self._inspector().get_foreign_keys(real, schema=self.schema)
+            return cast("list[dict[str, object]]", list(fks))  # ReflectedForeignKeyConstraint dicts
 
 
 def env_url() -> str | None:

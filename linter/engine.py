@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # the fix machinery is imported by --fix only: check starts f
     from linter.undo import UndoLog
 
 Handler = Callable[..., list[FixStep]]
+
+_DEFAULT_TIMEOUTS = db.Timeouts()  # frozen: one shared default is safe
 
 
 @dataclass
@@ -87,7 +89,7 @@ class Runner:
         *,
         variables: Mapping[str, Any] | None = None,
         handlers: Mapping[str, Handler] | None = None,
-        timeouts: db.Timeouts = db.Timeouts(),
+        timeouts: db.Timeouts = _DEFAULT_TIMEOUTS,
         max_examples: int = 20,
         jobs: int = 1,
         schema: str | None = None,
@@ -190,7 +192,8 @@ class Runner:
         return rule.kind.fix(ctx, rule.params, rule.fix)
 
     def render(self, step: FixStep) -> str:
-        stmt = step.statement
+        # Every statement a fix runs is a ClauseElement; the Executable it is typed as has no compile().
+        stmt = cast(sa.ClauseElement, step.statement)
         try:
             return str(stmt.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True}))
         except Exception:
@@ -295,7 +298,8 @@ class Runner:
                         OSError,
                     ) as exc:  # OSError: the undo log cannot be written
                         raise FixFailed(
-                            f"fix rolled back, nothing was written: {r.rule.id} failed: {db.mask_text(_explain(exc))}"
+                            f"fix rolled back, nothing was written: {r.rule.id} failed: "
+                            f"{db.mask_text(_explain(exc))}"
                         ) from None
                     except Exception as exc:
                         raise FixFailed(
@@ -307,7 +311,8 @@ class Runner:
                     a.fixed = b.fixed
                     if a.status == "error":
                         raise FixFailed(
-                            f"fix rolled back, nothing was written: re-check of {a.rule.id} failed: {a.reason}"
+                            f"fix rolled back, nothing was written: re-check of {a.rule.id} "
+                            f"failed: {a.reason}"
                         )
                     if a.fixed and a.violations:
                         raise FixFailed(
@@ -368,7 +373,8 @@ class Runner:
             return quarantine_tables(self.engine, list(tables.values()))
         except SQLAlchemyError as exc:
             raise FixFailed(
-                f"fix not started, nothing was written: cannot create quarantine tables: {db.mask_text(_explain(exc))}"
+                "fix not started, nothing was written: cannot create quarantine tables: "
+                f"{db.mask_text(_explain(exc))}"
             ) from None
 
     @contextmanager
@@ -383,8 +389,9 @@ class Runner:
             fix = r.rule.fix
             if isinstance(fix, SqlFix) and any(is_ddl(s) for s in fix.statements):
                 raise DblintError(
-                    f"{r.rule.id}: its fix runs DDL, which MariaDB/MySQL commits at once and cannot roll back; "
-                    "refusing to start a fix that could be half-applied (run it by hand, or deselect the rule)"
+                    f"{r.rule.id}: its fix runs DDL, which MariaDB/MySQL commits at once and cannot "
+                    "roll back; refusing to start a fix that could be half-applied (run it by hand, "
+                    "or deselect the rule)"
                 )
 
 

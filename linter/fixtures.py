@@ -174,7 +174,8 @@ def dump(raw: sqlite3.Connection) -> str:
         for (row,) in raw.execute(f"SELECT {values} FROM {_q(name)} ORDER BY {order}"):
             out.append(f"INSERT INTO {_q(name)} VALUES({row});")
     for (sql,) in raw.execute(
-        "SELECT sql FROM sqlite_master WHERE sql NOT NULL AND type IN ('index', 'trigger', 'view') ORDER BY rowid"
+        "SELECT sql FROM sqlite_master WHERE sql NOT NULL AND type IN ('index', 'trigger', 'view') "
+        "ORDER BY rowid"
     ):
         out.append(f"{sql};")
     out.append("COMMIT;")

@@ -20,10 +20,10 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -161,7 +161,7 @@ def _windowed(conn: Connection, check: Check, limit: int, dialect: str) -> tuple
     rows = conn.execute(q).mappings().fetchmany(k)
     if not rows:
         return 0, []
-    examples = [check.example(r) for r in rows[: max(0, limit)]]
+    examples = [check.example(cast("Mapping[str, Any]", r)) for r in rows[: max(0, limit)]]
     return int(rows[0]["dblint_total"]), examples
 
 
@@ -242,10 +242,10 @@ class Executor:
     def _scan(self, conn: Connection, task: Task) -> None:
         assert task.table is not None
         t0 = time.perf_counter()
-        cols = [
-            _hits(self.dialect, check.scan[1]).label(f"dblint_r{i}")
-            for i, (_, check) in enumerate(task.items)
-        ]  # type: ignore[index]
+        cols = []
+        for i, (_, check) in enumerate(task.items):
+            assert check.scan is not None  # only checks with a scan are grouped into a scan task
+            cols.append(_hits(self.dialect, check.scan[1]).label(f"dblint_r{i}"))
         q = sa.select(*cols).select_from(task.table)
         try:
             with conn.begin_nested():
@@ -331,11 +331,11 @@ def run(runner: Runner, on_progress: Callable[[int, int, Any], None] | None = No
                 errors.append(exc)
 
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(jobs - 1)]
-        for t in threads:
-            t.start()
+        for th in threads:
+            th.start()
         drain(lead)  # the lead connection works too: one connection fewer to open
-        for t in threads:
-            t.join()
+        for th in threads:
+            th.join()
     if errors:
         raise errors[0]
     return results

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -155,10 +155,11 @@ def pack_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, str]:
 def collect_kinds(pm: pluggy.PluginManager) -> dict[str, Any]:
     kinds: dict[str, Any] = {}
     for impl in pm.hook.dblint_kinds.get_hookimpls():
-        for cls in impl.function() or ():
+        for cls in cast("Iterable[Any]", impl.function() or ()):
             if cls.name in kinds and type(kinds[cls.name]) is not cls:
                 raise DblintError(
-                    f"plugin {impl.plugin_name!r} registers kind {cls.name!r}, which another plugin already has"
+                    f"plugin {impl.plugin_name!r} registers kind {cls.name!r}, "
+                    "which another plugin already has"
                 )
             kinds[cls.name] = cls()
     return kinds
@@ -174,7 +175,7 @@ def collect_formats(pm: pluggy.PluginManager) -> dict[str, Any]:
 def collect_handlers(pm: pluggy.PluginManager) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for impl in pm.hook.dblint_fix_handlers.get_hookimpls():
-        for name, fn in (impl.function() or {}).items():
+        for name, fn in cast("dict[str, Any]", impl.function() or {}).items():
             if name in out:
                 raise DblintError(f"plugin {impl.plugin_name!r} registers fix handler {name!r} twice")
             out[name] = fn
@@ -188,6 +189,6 @@ def rule_sources(pm: pluggy.PluginManager) -> list[tuple[Path, str, str]]:
         pack, version = pack_of(pm, impl.plugin)
         if isinstance(impl.plugin, BuiltinPack):
             pack = impl.plugin.name
-        for p in impl.function() or ():
+        for p in cast("Iterable[Any]", impl.function() or ()):
             out.append((Path(p), pack, version))
     return sorted(out, key=lambda t: (t[1] != "core", t[1], str(t[0])))

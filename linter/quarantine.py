@@ -35,7 +35,7 @@ def is_quarantine(name: str) -> bool:
 
 def model(source: sa.Table) -> sa.Table:
     """The quarantine table of ``source`` (not created)."""
-    cols = [sa.Column("dblint_qid", sa.Integer, primary_key=True, autoincrement=True)]
+    cols: list[sa.Column[Any]] = [sa.Column("dblint_qid", sa.Integer, primary_key=True, autoincrement=True)]
     cols += [sa.Column(c.name, c.type, nullable=True) for c in source.columns if c.name not in EXTRA]
     cols += [
         sa.Column("dblint_rule", sa.String(64), nullable=False),

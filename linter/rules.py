@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,7 +24,7 @@ ID_PATTERN = r"^[A-Z][A-Z0-9_]*[0-9]+$"
 MAX_FILE_BYTES = 5_000_000
 
 
-class LineDict(dict[str, Any]):
+class LineDict(dict[Any, Any]):
     """A mapping that remembers the line of itself and of each key (1-based)."""
 
     line: int = 0
@@ -40,7 +40,7 @@ class _Loader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         self.flatten_mapping(node)
         out = LineDict()
         out.line = node.start_mark.line + 1
@@ -239,7 +239,7 @@ def first_error(exc: ValidationError, model: type[BaseModel] | None = None) -> d
     unknown = [e for e in errors if e["type"] == "extra_forbidden"]
     if not unknown:
         return dict(errors[0])
-    err = dict(unknown[0])
+    err: dict[str, Any] = dict(unknown[0])
     known = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == err["loc"][:-1]]
     known += _fields_at(model, err["loc"][:-1])
     close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
@@ -304,7 +304,7 @@ def parse_file(
             known = ", ".join(sorted(kinds))
             raise _fail(
                 path,
-                raw.lines.get("kind", line),
+                cast(LineDict, raw).lines.get("kind", line),
                 rid,
                 f"unknown kind {shown(spec.kind)} (known kinds: {known})",
             )
@@ -320,7 +320,10 @@ def parse_file(
             model: type[FixModel] = HandlerFix if spec.fix.get("handler") else (kind.Fix or FixModel)
             if kind.Fix is None and not spec.fix.get("handler"):
                 raise _fail(
-                    path, raw.lines.get("fix", line), rid, f"kind {kind.name!r} has no fix; name a handler"
+                    path,
+                    cast(LineDict, raw).lines.get("fix", line),
+                    rid,
+                    f"kind {kind.name!r} has no fix; name a handler",
                 )
             try:
                 fix = model.model_validate(spec.fix)

@@ -104,6 +104,7 @@ def condition(
             operand = resolve_var(operand, variables)
             if operand is UNSET:
                 continue
+            clause: sa.ColumnElement[bool]
             if op in ("in", "not_in"):
                 if not isinstance(operand, list):
                     raise RuleError(f"{op}: needs a list, got {shown(operand)}")

@@ -276,7 +276,8 @@ def test_target_as_url_and_from_config_and_env(
     (project / "dblint.yaml").unlink()
     # [tool.dblint] in pyproject.toml
     (project / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n\n[tool.dblint]\nrules = ["rules.yaml"]\nselect = ["TST"]\nignore = ["TST01"]\n'
+        '[project]\nname = "x"\n\n'
+        '[tool.dblint]\nrules = ["rules.yaml"]\nselect = ["TST"]\nignore = ["TST01"]\n'
         '[tool.dblint.database]\nurl = "data.sqlite"\n'
     )
     proc = dblint("check", "--format", "json", cwd=project)
@@ -319,7 +320,10 @@ def test_invalid_rule_names_file_line_rule_and_field(project: Path) -> None:
     text = "rules:\n  - id: BAD001\n    kind: unique\n    params:\n      table: obj\n      colums: [name]\n"
     line = bad(project, text)
     assert line == "dblint: bad.yaml:6: BAD001: params.colums: unknown key (did you mean 'columns'?)", line
-    text = "rules:\n  - id: BAD002\n    kind: not_null\n    severity: fatal\n    params: {table: obj, column: x}\n"
+    text = (
+        "rules:\n  - id: BAD002\n    kind: not_null\n    severity: fatal\n"
+        "    params: {table: obj, column: x}\n"
+    )
     line = bad(project, text)
     assert line.startswith(
         "dblint: bad.yaml:4: BAD002: severity: Input should be 'error', 'warning' or 'info'"

@@ -109,8 +109,8 @@ def test_canonical_dump_round_trips(tmp_path):
     fixtures._load_dump(conn2, tmp_path / "g.sql")
     assert fixtures.dump(conn2) == text
     assert (
-        "INSERT INTO \"w\" VALUES('it''s',1);\nINSERT INTO \"w\" VALUES('y',1);\nINSERT INTO \"w\" VALUES('z',2);"
-        in text
+        "INSERT INTO \"w\" VALUES('it''s',1);\n"
+        "INSERT INTO \"w\" VALUES('y',1);\nINSERT INTO \"w\" VALUES('z',2);" in text
     )
 
 

@@ -151,7 +151,8 @@ HANDLER_AND_FORMAT = """
         t = ctx.table("thing")
         name = ctx.col(t, "name")
         stmt = sa.update(t).where(name.is_(None)).values({name: "unnamed"})
-        return [FixStep(stmt, sa.select(sa.func.count()).select_from(t).where(name.is_(None)), "name the nameless")]
+        count = sa.select(sa.func.count()).select_from(t).where(name.is_(None))
+        return [FixStep(stmt, count, "name the nameless")]
 
 
     @hookimpl

@@ -236,9 +236,11 @@ def test_foreign_keys_trusted_only_when_enforced(dblint_db, tmp_path):
     can all hold orphans under a declared foreign key: the orphan must be found."""
     if dblint_db.dialect == "postgresql":
         dblint_db.execute(
-            'CREATE TABLE parent ("ID" integer primary key); CREATE TABLE child ("ID" integer primary key, "ParentID" integer);'
+            'CREATE TABLE parent ("ID" integer primary key); '
+            'CREATE TABLE child ("ID" integer primary key, "ParentID" integer);'
             "INSERT INTO parent VALUES (1), (2); INSERT INTO child VALUES (1, 1), (2, 7);"
-            'ALTER TABLE child ADD CONSTRAINT child_fk FOREIGN KEY ("ParentID") REFERENCES parent ("ID") NOT VALID'
+            'ALTER TABLE child ADD CONSTRAINT child_fk FOREIGN KEY ("ParentID") '
+            'REFERENCES parent ("ID") NOT VALID'
         )
     else:
         dblint_db.create(FK_TABLES)

@@ -68,7 +68,8 @@ def test_pre_commit_hooks_fail_on_the_bad_fixture_and_pass_after_dblint_fix(tmp_
     )
     bad = make_dump(project / "fixtures" / "bad.sql")
     (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: dblint\n      - id: dblint-fix\n        stages: [manual]\n"
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n"
+        "      - id: dblint\n      - id: dblint-fix\n        stages: [manual]\n"
     )
     git(project, "init", "-q")
     git(project, "add", "-A")

@@ -231,7 +231,8 @@ def test_mariadb_refuses_ddl_fix_up_front(dblint_db: TestDatabase, dblint_run: A
         "rules:\n"
         "  - id: DDL001\n    kind: not_null\n    params: {table: obj, column: name}\n"
         "    fix: {safety: safe, set: x}\n"
-        "  - id: DDL002\n    kind: sql\n    params: {query: 'SELECT id FROM obj WHERE name IS NULL', table: obj}\n"
+        "  - id: DDL002\n    kind: sql\n"
+        "    params: {query: 'SELECT id FROM obj WHERE name IS NULL', table: obj}\n"
         "    fix: {safety: safe, statements: ['UPDATE obj SET name = 1 WHERE name IS NULL',\n"
         "                                     'ALTER TABLE obj ADD COLUMN fixed_by_dblint INTEGER']}\n"
     )
@@ -254,7 +255,8 @@ def test_ddl_fix_is_transactional_elsewhere(dblint_db: TestDatabase, dblint_run:
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "rules:\n"
-        "  - id: DDL002\n    kind: sql\n    params: {query: 'SELECT id FROM obj WHERE name IS NULL', table: obj}\n"
+        "  - id: DDL002\n    kind: sql\n"
+        "    params: {query: 'SELECT id FROM obj WHERE name IS NULL', table: obj}\n"
         "    fix: {safety: safe, statements: ['ALTER TABLE obj ADD COLUMN fixed_by_dblint INTEGER',\n"
         "                                     'UPDATE no_such_table SET x = 1']}\n"
     )

@@ -23,8 +23,10 @@ def build() -> Path:
     with sqlite3.connect(db) as conn:
         conn.executescript(
             """
-            INSERT INTO product (id, name, sku) VALUES (1, 'kettle', 'K-1'), (2, NULL, 'K-1'), (3, NULL, 'T-9'), (4, 'mug', NULL);
-            INSERT INTO tag (id, product_id, label) VALUES (1, 1, 'kitchen'), (2, 99, 'discontinued items'), (3, 4, 'gift');
+            INSERT INTO product (id, name, sku)
+              VALUES (1, 'kettle', 'K-1'), (2, NULL, 'K-1'), (3, NULL, 'T-9'), (4, 'mug', NULL);
+            INSERT INTO tag (id, product_id, label)
+              VALUES (1, 1, 'kitchen'), (2, 99, 'discontinued items'), (3, 4, 'gift');
             ALTER TABLE product ADD COLUMN color VARCHAR(20);
             """
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
@@ -142,7 +142,7 @@ class Check:
             .mappings()
             .fetchmany(limit)
         )
-        return [self.example(r) for r in rows]
+        return [self.example(cast("Mapping[str, Any]", r)) for r in rows]
 
     def stream(self, conn: Connection, page: int = 1000) -> Iterator[Example]:
         """EVERY violation, fetched ``page`` rows at a time in a stable order (table, key), so
@@ -154,7 +154,7 @@ class Check:
         result = conn.execute(sa.select(sub).order_by(*order), execution_options={"yield_per": page})
         for part in result.mappings().partitions(page):
             for row in part:
-                yield self.example(row)
+                yield self.example(cast("Mapping[str, Any]", row))
 
 
 @dataclass

@@ -401,7 +401,7 @@ class _Present:
             names |= {
                 u["name"] for u in self.insp.get_unique_constraints(real, schema=self.schema) if u.get("name")
             }
-            self._idx[real] = {n.lower() for n in names}
+            self._idx[real] = {n.lower() for n in names if n}
         return name.lower() in self._idx[real]
 
 

@@ -25,7 +25,7 @@ others (PRE002).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -103,7 +103,7 @@ def _union(branches: list[sa.Select[Any]]) -> Check:
         empty = sa.select(
             *[sa.literal("", TEXT).label(n) for n in ("table", "key_names", "key", "detail")]
         ).where(sa.false())
-        return Check(query=empty, table="", key=["key"], message=lambda r: "")
+        return Check(query=cast("sa.Select[Any]", empty), table="", key=["key"], message=lambda r: "")
     q = sa.union_all(*branches).subquery("dblint_pre")
     query = sa.select(q.c.table, q.c.key_names, q.c.key, q.c.detail)
     return _FkCheck(query=query, table="", key=["key"], message=lambda r: r["detail"], table_column="table")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import Field, field_validator
@@ -131,7 +131,7 @@ class RawCheck(Check):
             return []
         q = f"SELECT * FROM ({self.raw}) AS dblint_q"
         rows = conn.execute(_text(q, self.variables)).mappings().fetchmany(limit)
-        return [self.example(r) for r in rows]
+        return [self.example(cast("Mapping[str, Any]", r)) for r in rows]
 
     def stream(self, conn: Connection, page: int = 1000) -> Iterator[Example]:
         # Raw SQL keeps its own row order; every row is one violation, read a page at a time.
@@ -141,7 +141,7 @@ class RawCheck(Check):
             return
         for part in result.mappings().partitions(page):
             for r in part:
-                yield self.example(r)
+                yield self.example(cast("Mapping[str, Any]", r))
 
 
 class Sql(Kind[SqlParams, SqlFix]):

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from linter.errors import RuleError
 
-T = TypeVar("T", bound=Hashable)
+
+class _Sortable(Hashable, Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+T = TypeVar("T", bound=_Sortable)
 
 
 class ProjectError(RuleError):
@@ -20,7 +25,7 @@ class ProjectError(RuleError):
 def ordered(nodes: Iterable[T], parents: Callable[[T], Iterable[T]], name: Callable[[T], str]) -> list[T]:
     """Parents before children, ties in sorted order; iterative (migration chains run to thousands,
     deeper than Python's recursion limit). A cycle is a ProjectError naming one of its members."""
-    nodes = sorted(set(nodes))  # type: ignore[type-var]
+    nodes = sorted(set(nodes))
     known = set(nodes)
     waiting = {n: {p for p in parents(n) if p in known and p != n} for n in nodes}
     children: dict[T, list[T]] = {n: [] for n in nodes}

@@ -58,8 +58,8 @@ def script_location(ini: Path | None, location: Path | None) -> tuple[Path, list
         location = _resolve(ini.parent, loc)
         raw = parser.get("alembic", "version_locations", fallback="")
         if raw.strip():
-            sep = parser.get("alembic", "path_separator", fallback="")
-            sep = {"space": " ", "newline": "\n", "os": os.pathsep, ";": ";", ":": ":"}.get(sep, None)  # type: ignore[arg-type]
+            sep_name = parser.get("alembic", "path_separator", fallback="")
+            sep = {"space": " ", "newline": "\n", "os": os.pathsep, ";": ";", ":": ":"}.get(sep_name)
             parts = raw.split(sep) if sep else re.split(r"[\s,]+", raw)
             versions = [_resolve(ini.parent, p.strip()) for p in parts if p.strip()]
     assert location is not None

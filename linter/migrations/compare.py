@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from linter.kinds.base import Context
 from linter.migrations import project
@@ -18,7 +19,7 @@ from linter.migrations import project
 @dataclass
 class LiveTable:
     name: str
-    columns: dict[str, dict[str, Any]]  # lower name -> reflected column
+    columns: dict[str, ReflectedColumn]  # lower name -> reflected column
     pk: tuple[str, ...]
     uniques: list[tuple[str, ...]]  # unique constraints and unique indexes (lower names)
     indexes: list[tuple[str, ...]]  # every index, in column order (lower names)

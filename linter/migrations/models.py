@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -92,7 +92,7 @@ def import_metadata(ctx: Context, path: str) -> Target:
         for c in t.columns:
             d = c.default
             if d is not None and getattr(d, "is_scalar", False):
-                defaults[(t.name, c.name)] = d.arg
+                defaults[(t.name, c.name)] = cast(sa.ColumnDefault, d).arg
     return Target(obj, path, defaults)
 
 

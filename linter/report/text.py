@@ -37,7 +37,8 @@ class TextFormatter(Formatter):
                     lines.append(c(f"  … {r.rule.id}: {more} more (raise --max-examples to see them)", "dim"))
             elif r.status == "error":
                 lines.append(
-                    f"{report.target} {c(r.rule.id, 'bold')} {c('error', 'error')} - - could not run: {r.reason}"
+                    f"{report.target} {c(r.rule.id, 'bold')} {c('error', 'error')} - - "
+                    f"could not run: {r.reason}"
                 )
             elif r.status == "skipped" and report.verbose:
                 lines.append(c(f"{report.target} {r.rule.id} skipped: {r.reason}", "skipped"))

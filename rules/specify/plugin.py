@@ -6,7 +6,8 @@ carry by itself:
 
 - ``{dataset}`` in a query or fix statement expands to a derived table of the pack's reference data
   (``SELECT … UNION ALL VALUES …``, constants rendered by SQLAlchemy's literal processor), chosen
-  by the pack variable ``specify_version`` where the data depends on it (the datamodel). Datasets: :data:`DATASETS`.
+  by the pack variable ``specify_version`` where the data depends on it (the datamodel).
+  Datasets: :data:`DATASETS`.
 - ``STRLIST(expr)`` is a string aggregate (``GROUP_CONCAT`` / ``STRING_AGG``) per dialect.
 - ``requires: [table, table.column]`` skips the rule (with the reason) on databases that lack them,
   e.g. an older Specify without tectonic units.
@@ -357,12 +358,14 @@ INSERT INTO splocaleitemstr (Text, Language, {slot}, TimestampCreated, version)
 SELECT COALESCE(t.title, c.Name), 'en', c.SpLocaleContainerID, CURRENT_TIMESTAMP, 0
 FROM splocalecontainer c LEFT JOIN {{dm_tables}} t ON t.container = LOWER(c.Name)
 WHERE c.SchemaType = 0 AND {DISC.format(col="c.DisciplineID")}
-  AND NOT EXISTS (SELECT 1 FROM splocaleitemstr s WHERE s.{slot} = c.SpLocaleContainerID AND LOWER(s.Language) = 'en')
+  AND NOT EXISTS (SELECT 1 FROM splocaleitemstr s WHERE s.{slot} = c.SpLocaleContainerID
+                  AND LOWER(s.Language) = 'en')
 """
 
 
 ADD_ITEMS = f"""
-INSERT INTO splocalecontaineritem (Name, SpLocaleContainerID, Type, IsHidden, IsSystem, IsRequired, TimestampCreated, version)
+INSERT INTO splocalecontaineritem (Name, SpLocaleContainerID, Type, IsHidden, IsSystem, IsRequired,
+                                   TimestampCreated, version)
 SELECT f.item, c.SpLocaleContainerID, f.itemtype,
        CASE WHEN LOWER(f.item) IN ({", ".join(f"'{h}'" for h in HIDDEN_ITEMS)}) THEN 1 ELSE 0 END,
        0, f.isrequired, CURRENT_TIMESTAMP, 0
@@ -380,7 +383,8 @@ SELECT COALESCE(t.title, i.Name), 'en', i.SpLocaleContainerItemID, CURRENT_TIMES
 FROM splocalecontaineritem i JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
      LEFT JOIN {{dm_titles}} t ON t.container = LOWER(c.Name) AND t.litem = LOWER(i.Name)
 WHERE c.SchemaType = 0 AND {DISC.format(col="c.DisciplineID")}
-  AND NOT EXISTS (SELECT 1 FROM splocaleitemstr s WHERE s.{slot} = i.SpLocaleContainerItemID AND LOWER(s.Language) = 'en')
+  AND NOT EXISTS (SELECT 1 FROM splocaleitemstr s WHERE s.{slot} = i.SpLocaleContainerItemID
+                  AND LOWER(s.Language) = 'en')
 """
 
 
@@ -417,18 +421,23 @@ WHERE TectonicUnitTreeDefID IS NULL AND {DISC.format(col="UserGroupScopeId")}
 def _tectonic_rank_steps() -> list[str]:
     # The root rank goes in under a marker Title so the next ranks find the trees that were empty.
     root = f"""
-INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, IsInFullName, TectonicUnitTreeDefID, TimestampCreated, version)
+INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, IsInFullName, TectonicUnitTreeDefID,
+                                     TimestampCreated, version)
 SELECT 'Root', '{MARK}new', 0, 1, 0, t.TectonicUnitTreeDefID, CURRENT_TIMESTAMP, 0 FROM tectonicunittreedef t
-WHERE NOT EXISTS (SELECT 1 FROM tectonicunittreedefitem i WHERE i.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID)
+WHERE NOT EXISTS (SELECT 1 FROM tectonicunittreedefitem i
+                  WHERE i.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID)
   AND (COALESCE(:discipline_id, -1) = -1 OR t.DisciplineID = :discipline_id)
 """
     steps = [root]
     for (prev, _), (rank, name) in zip(TECTONIC_RANKS, TECTONIC_RANKS[1:], strict=False):
         steps.append(f"""
-INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, IsInFullName, ParentItemID, TectonicUnitTreeDefID, TimestampCreated, version)
-SELECT '{name}', '{name}', {rank}, 0, 0, p.TectonicUnitTreeDefItemID, p.TectonicUnitTreeDefID, CURRENT_TIMESTAMP, 0
+INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, IsInFullName, ParentItemID,
+                                     TectonicUnitTreeDefID, TimestampCreated, version)
+SELECT '{name}', '{name}', {rank}, 0, 0, p.TectonicUnitTreeDefItemID, p.TectonicUnitTreeDefID,
+       CURRENT_TIMESTAMP, 0
 FROM tectonicunittreedefitem p
-WHERE p.RankID = {prev} AND EXISTS (SELECT 1 FROM tectonicunittreedefitem r WHERE r.TectonicUnitTreeDefID = p.TectonicUnitTreeDefID
+WHERE p.RankID = {prev} AND EXISTS (SELECT 1 FROM tectonicunittreedefitem r
+                                    WHERE r.TectonicUnitTreeDefID = p.TectonicUnitTreeDefID
                                     AND r.Title = '{MARK}new')
 """)
     steps.append(f"UPDATE tectonicunittreedefitem SET Title = 'Root' WHERE Title = '{MARK}new'")
@@ -436,22 +445,28 @@ WHERE p.RankID = {prev} AND EXISTS (SELECT 1 FROM tectonicunittreedefitem r WHER
 
 
 ADD_TECTONIC_ROOTS = """
-INSERT INTO tectonicunit (Name, FullName, RankID, IsAccepted, TectonicUnitTreeDefID, TectonicUnitTreeDefItemID, TimestampCreated, version)
+INSERT INTO tectonicunit (Name, FullName, RankID, IsAccepted, TectonicUnitTreeDefID,
+                          TectonicUnitTreeDefItemID, TimestampCreated, version)
 SELECT 'Root', 'Root', 0, 1, t.TectonicUnitTreeDefID,
        (SELECT MIN(i.TectonicUnitTreeDefItemID) FROM tectonicunittreedefitem i
         WHERE i.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID AND i.RankID = 0),
        CURRENT_TIMESTAMP, 0
 FROM tectonicunittreedef t
-WHERE NOT EXISTS (SELECT 1 FROM tectonicunit u WHERE u.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID AND u.ParentID IS NULL)
-  AND EXISTS (SELECT 1 FROM tectonicunittreedefitem i WHERE i.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID AND i.RankID = 0)
+WHERE NOT EXISTS (SELECT 1 FROM tectonicunit u WHERE u.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID
+                  AND u.ParentID IS NULL)
+  AND EXISTS (SELECT 1 FROM tectonicunittreedefitem i WHERE i.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID
+              AND i.RankID = 0)
   AND (COALESCE(:discipline_id, -1) = -1 OR t.DisciplineID = :discipline_id)
 """
 # A tree with ranks but none at RankID 0 gets its root rank first (TEC-4's get-or-create).
 ADD_TECTONIC_ROOT_RANK = """
-INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, IsInFullName, TectonicUnitTreeDefID, TimestampCreated, version)
+INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, IsInFullName, TectonicUnitTreeDefID,
+                                     TimestampCreated, version)
 SELECT 'Root', 'Root', 0, 1, 0, t.TectonicUnitTreeDefID, CURRENT_TIMESTAMP, 0 FROM tectonicunittreedef t
-WHERE NOT EXISTS (SELECT 1 FROM tectonicunit u WHERE u.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID AND u.ParentID IS NULL)
-  AND NOT EXISTS (SELECT 1 FROM tectonicunittreedefitem i WHERE i.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID AND i.RankID = 0)
+WHERE NOT EXISTS (SELECT 1 FROM tectonicunit u WHERE u.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID
+                  AND u.ParentID IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM tectonicunittreedefitem i
+                  WHERE i.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID AND i.RankID = 0)
   AND (COALESCE(:discipline_id, -1) = -1 OR t.DisciplineID = :discipline_id)
 """
 

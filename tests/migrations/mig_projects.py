@@ -74,7 +74,8 @@ else:
         pymysql.install_as_MySQLdb()
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends." + ("postgresql" if _u.scheme.startswith("postgresql") else "mysql"),
+            "ENGINE": "django.db.backends."
+            + ("postgresql" if _u.scheme.startswith("postgresql") else "mysql"),
             "NAME": _u.path.lstrip("/"),
             "USER": _u.username or "",
             "PASSWORD": _u.password or "",

@@ -80,8 +80,10 @@ def test_blocking_rows_counted_before_upgrade_fails(alembic_project, dblint_db, 
     _base(p)
     dblint_db.execute(
         """
-        INSERT INTO product (id, name, sku) VALUES (1, 'a', 'X'), (2, NULL, 'X'), (3, NULL, 'Y'), (4, 'd', NULL);
-        INSERT INTO tag (id, product_id, label) VALUES (1, 1, 'ok'), (2, 99, 'this label is too long'), (3, NULL, 'x');
+        INSERT INTO product (id, name, sku)
+          VALUES (1, 'a', 'X'), (2, NULL, 'X'), (3, NULL, 'Y'), (4, 'd', NULL);
+        INSERT INTO tag (id, product_id, label)
+          VALUES (1, 1, 'ok'), (2, 99, 'this label is too long'), (3, NULL, 'x');
         """
     )
     p.revision("a003", TIGHTEN)
@@ -212,7 +214,8 @@ def test_overlapping_rows_and_drift(alembic_project, dblint_db, dblint_run):
         models={"metadata": "models:metadata"},
     )
     dblint_db.execute(
-        "INSERT INTO alembic_version (version_num) VALUES ('a001'); ALTER TABLE product ADD COLUMN legacy INTEGER"
+        "INSERT INTO alembic_version (version_num) VALUES ('a001'); "
+        "ALTER TABLE product ADD COLUMN legacy INTEGER"
     )
     res = _check(dblint_run, p, "MIG003,DRIFT001,DRIFT002,DRIFT003")
     assert _counts(res) == {"MIG003": 1, "DRIFT001": 1, "DRIFT002": 1, "DRIFT003": 1}

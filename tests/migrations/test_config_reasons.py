@@ -34,7 +34,8 @@ def test_django_not_installed_keeps_mig_rules_and_skips_the_rest(
     folder = tmp_path / "shop" / "migrations"
     folder.mkdir(parents=True)
     (folder / "0001_initial.py").write_text(
-        "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n"
+        "from django.db import migrations\n\n"
+        "class Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n"
     )
     monkeypatch.setattr(django_state, "django_installed", lambda: False)
     cfg = write_config(

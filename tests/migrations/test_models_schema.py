@@ -41,7 +41,8 @@ def _setup(dblint_db, tmp_path, module: str) -> None:
             flag BOOLEAN NOT NULL DEFAULT {false}
         );
         INSERT INTO item (id, code, price, status) VALUES
-            (1, '12', '1.50', 'a'), (2, ' 7 ', '2e3', 'b'), (3, 'x1', 'abc', 'c'), (4, '3.5', NULL, 'd'), (5, NULL, '-.5', 'e')
+            (1, '12', '1.50', 'a'), (2, ' 7 ', '2e3', 'b'), (3, 'x1', 'abc', 'c'), (4, '3.5', NULL, 'd'),
+            (5, NULL, '-.5', 'e')
         """
     )
 
@@ -91,6 +92,7 @@ def test_type_nullability_default_and_castability(dblint_db, dblint_run, tmp_pat
             assert "x1" in str(exc) or "3.5" in str(exc)
     else:  # SQLite keeps whatever it is given: the junk would survive a table rebuild silently
         dblint_db.execute(
-            "CREATE TABLE item2 (id INTEGER PRIMARY KEY, code INTEGER); INSERT INTO item2 SELECT id, code FROM item"
+            "CREATE TABLE item2 (id INTEGER PRIMARY KEY, code INTEGER); "
+            "INSERT INTO item2 SELECT id, code FROM item"
         )
         assert dblint_db.query("SELECT code FROM item2 WHERE id IN (3, 4) ORDER BY id") == [("x1",), (3.5,)]

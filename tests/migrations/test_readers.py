@@ -65,7 +65,8 @@ def test_django_swappable_first_and_missing(tmp_path):
         .read_text()
         .replace(
             "dependencies = [",
-            "run_before = [('blog', '0002_b')]\n    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL), ",
+            "run_before = [('blog', '0002_b')]\n"
+            "    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL), ",
         )
     )
     _mig(blog, "0001_a", [])
@@ -87,7 +88,8 @@ def test_django_unreadable_file_names_file_and_line(tmp_path):
 
 def test_alembic_reads_ini_merges_labels_and_creates(tmp_path):
     (tmp_path / "alembic.ini").write_text(
-        "[alembic]\nscript_location = %(here)s/scripts\nversion_locations = %(here)s/v1 %(here)s/v2\npath_separator = space\n"
+        "[alembic]\nscript_location = %(here)s/scripts\n"
+        "version_locations = %(here)s/v1 %(here)s/v2\npath_separator = space\n"
     )
     (tmp_path / "scripts").mkdir()
     for folder in ("v1", "v2"):
@@ -97,7 +99,8 @@ def test_alembic_reads_ini_merges_labels_and_creates(tmp_path):
     (tmp_path / "v2" / "c.py").write_text(
         "revision = 'c'\ndown_revision = 'a'\ndepends_on = 'core'\n"
         "def upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer))\n"
-        "    with op.batch_alter_table('u') as batch_op:\n        batch_op.add_column(sa.Column('x', sa.String(5)))\n"
+        "    with op.batch_alter_table('u') as batch_op:\n"
+        "        batch_op.add_column(sa.Column('x', sa.String(5)))\n"
         "    op.create_index('ix_t', 't', ['id'])\n"
     )
     (tmp_path / "v2" / "m.py").write_text("revision = 'm'\ndown_revision = ('b', 'c')\n")
@@ -128,7 +131,8 @@ def test_config_keys_are_checked(tmp_path):
     with pytest.raises(ConfigError, match=r"dblint.yaml:2: migrations.django.extra: unknown key"):
         load_config(cfg)
     cfg.write_text(
-        "migrations:\n  django: {apps: {shop: shop/migrations}, settings: proj.settings}\nmodels: {reference_url: ref.sqlite3}\n"
+        "migrations:\n  django: {apps: {shop: shop/migrations}, settings: proj.settings}\n"
+        "models: {reference_url: ref.sqlite3}\n"
     )
     c = load_config(cfg)
     assert c.migrations.django.apps == {"shop": "shop/migrations"} and c.models.reference_url == "ref.sqlite3"

@@ -33,7 +33,9 @@ rules:
     params: {query: "SELECT id FROM log WHERE note IS NULL", key: [id], table: log}
   - id: SNAP003
     kind: sql
-    params: {query: "SELECT a.id FROM log a JOIN log b ON b.id = a.id WHERE a.note IS NULL AND b.note IS NULL", key: [id]}
+    params:
+      query: "SELECT a.id FROM log a JOIN log b ON b.id = a.id WHERE a.note IS NULL AND b.note IS NULL"
+      key: [id]
 """
 
 

@@ -5,9 +5,10 @@ always has its complete undo script.
 Half the kills land at a uniformly random time within 1.1 runs after the process starts (import,
 connect, check, fix), half within 1.2 fix windows after the fix itself starts (the moment the undo
 log's temporary folder appears), so many faults hit the fix transaction. Every fifth trial is an
-uninterrupted control run whose durations set the windows (the machine's load varies). ``DBLINT_CRASH_TRIALS`` (default 50 per dialect) raises the
-count for longer runs; if fewer than a fifth of the kills landed inside the fix, trials go on (up to
-three times the count) until enough have. Marked slow; bounded: every trial has a timeout."""
+uninterrupted control run whose durations set the windows (the machine's load varies).
+``DBLINT_CRASH_TRIALS`` (default 50 per dialect) raises the count for longer runs; if fewer than a
+fifth of the kills landed inside the fix, trials go on (up to three times the count) until enough
+have. Marked slow; bounded: every trial has a timeout."""
 
 from __future__ import annotations
 

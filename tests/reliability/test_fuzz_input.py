@@ -158,7 +158,8 @@ HOSTILE_YAML = [
     "!!python/object/apply:subprocess.check_call [['touch', '{marker}']]\n",
     "rules:\n  - !!python/object/new:os.system ['touch {marker}']\n",
     "rules: [!!python/name:os.system ]\n",
-    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\nrules: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
     "rules: [" * 5000 + "]" * 5000 + "\n",
     "rules:\n\t- id: X1\n",
@@ -406,7 +407,7 @@ def test_hostile_identifiers_are_quoted_or_missing(table: str, column: str, exis
 def test_hostile_identifiers_on_servers(dblint_db, dblint_run, tmp_path):
     names = ['we"ird', "it's", "semi;colon", "ünï☃"]
     md = sa.MetaData()
-    for i, n in enumerate(names):
+    for n in names:
         sa.Table(n, md, sa.Column("id", sa.Integer, primary_key=True), sa.Column(f"c{n}", sa.Text))
     sa.Table("victim", md, sa.Column("id", sa.Integer, primary_key=True))
     md.create_all(dblint_db.engine)

@@ -149,7 +149,8 @@ def test_raw_sql_without_a_nameable_table_is_refused_unless_no_undo(dblint_db, d
         "rules:\n"
         "  - id: RAW001\n    kind: sql\n"
         "    params: {query: 'SELECT id FROM item WHERE flag IS NULL', key: [id]}\n"
-        "    fix: {safety: safe, statements: ['WITH x AS (SELECT 1) UPDATE item SET flag = false WHERE flag IS NULL']}\n"
+        "    fix: {safety: safe, statements: "
+        "['WITH x AS (SELECT 1) UPDATE item SET flag = false WHERE flag IS NULL']}\n"
     )
     res = dblint_run(
         "check",
@@ -217,7 +218,8 @@ def test_update_of_a_table_without_primary_key_needs_no_undo(dblint_db, dblint_r
     before = dblint_db.checksum()
     rules = tmp_path / "r.yaml"
     rules.write_text(
-        "rules:\n  - id: NOPK001\n    kind: not_null\n    params: {table: nopk, column: note}\n    fix: {safety: safe, set: y}\n"
+        "rules:\n  - id: NOPK001\n    kind: not_null\n    params: {table: nopk, column: note}\n"
+        "    fix: {safety: safe, set: y}\n"
     )
     args = ["check", dblint_db.url_string, "--rules", str(rules), "--select", "NOPK", "--fix"]
     res = dblint_run(*args, "--undo-file", str(tmp_path / "u.sql"))
@@ -359,7 +361,8 @@ def test_undo_on_in_memory_sqlite_keeps_the_fix_transaction(tmp_path):
 
     rules = tmp_path / "m.yaml"
     rules.write_text(
-        "rules:\n  - id: MEM001\n    kind: sql\n    params: {query: 'SELECT id FROM t WHERE v IS NULL', key: [id]}\n"
+        "rules:\n  - id: MEM001\n    kind: sql\n"
+        "    params: {query: 'SELECT id FROM t WHERE v IS NULL', key: [id]}\n"
         "    fix: {safety: safe, statements: ['UPDATE t SET v = 1 WHERE v IS NULL']}\n"
     )
     app = App.load(Config(), extra_rules=[rules], builtin_packs=False)

@@ -12,22 +12,27 @@ DATA = Path(__file__).parent / "data"
 # A second discipline (5, Herpetology) and collections 6 and 7, two users and two collection objects.
 SECOND_DISCIPLINE = """
 SET FOREIGN_KEY_CHECKS = 0;
-INSERT INTO geographytreedef (GeographyTreeDefID, Name, FullNameDirection, DisciplineID, TimestampCreated, version)
+INSERT INTO geographytreedef (GeographyTreeDefID, Name, FullNameDirection, DisciplineID,
+  TimestampCreated, version)
 VALUES (2, 'Geography 2', -1, 5, NOW(), 0);
-INSERT INTO geologictimeperiodtreedef (GeologicTimePeriodTreeDefID, Name, FullNameDirection, DisciplineID, TimestampCreated, version)
+INSERT INTO geologictimeperiodtreedef (GeologicTimePeriodTreeDefID, Name, FullNameDirection, DisciplineID,
+  TimestampCreated, version)
 VALUES (2, 'Chronos 2', -1, 5, NOW(), 0);
 INSERT INTO taxontreedef (TaxonTreeDefID, Name, FullNameDirection, DisciplineID, TimestampCreated, version)
 VALUES (2, 'Herps', 1, 5, NOW(), 0);
-INSERT INTO discipline (UserGroupScopeId, Name, Type, IsPaleoContextEmbedded, DivisionID, DataTypeID, GeographyTreeDefID,
-  GeologicTimePeriodTreeDefID, TaxonTreeDefID, TimestampCreated, version)
+INSERT INTO discipline (UserGroupScopeId, Name, Type, IsPaleoContextEmbedded, DivisionID, DataTypeID,
+  GeographyTreeDefID, GeologicTimePeriodTreeDefID, TaxonTreeDefID, TimestampCreated, version)
 VALUES (5, 'Herpetology', 'herpetology', 1, 2, 1, 2, 2, 2, NOW(), 0);
-INSERT INTO collection (UserGroupScopeId, CollectionName, Code, CatalogFormatNumName, IsEmbeddedCollectingEvent, DisciplineID,
-  TimestampCreated, version)
-VALUES (6, 'Reptiles', 'REP', 'CatalogNumberNumeric', 1, 5, NOW(), 0), (7, 'Fish Tissues', 'FT', 'CatalogNumberNumeric', 1, 3, NOW(), 0);
+INSERT INTO collection (UserGroupScopeId, CollectionName, Code, CatalogFormatNumName,
+  IsEmbeddedCollectingEvent, DisciplineID, TimestampCreated, version)
+VALUES (6, 'Reptiles', 'REP', 'CatalogNumberNumeric', 1, 5, NOW(), 0),
+  (7, 'Fish Tissues', 'FT', 'CatalogNumberNumeric', 1, 3, NOW(), 0);
 SET FOREIGN_KEY_CHECKS = 1;
-INSERT INTO specifyuser (SpecifyUserID, Name, Password, IsLoggedIn, IsLoggedInReport, UserType, TimestampCreated, version)
+INSERT INTO specifyuser (SpecifyUserID, Name, Password, IsLoggedIn, IsLoggedInReport, UserType,
+  TimestampCreated, version)
 VALUES (1, 'admin', 'x', 0, 0, 'Manager', NOW(), 0), (2, 'curator', 'x', 0, 0, 'FullAccess', NOW(), 0);
-INSERT INTO collectionobject (CollectionObjectID, CollectionID, CollectionMemberID, CatalogNumber, TimestampCreated, version)
+INSERT INTO collectionobject (CollectionObjectID, CollectionID, CollectionMemberID, CatalogNumber,
+  TimestampCreated, version)
 VALUES (1, 4, 4, '001', NOW(), 0), (2, 4, 4, '002', NOW(), 0);
 """
 

@@ -55,82 +55,114 @@ DELETE s FROM splocaleitemstr s JOIN splocalecontaineritem i
   ON i.SpLocaleContainerItemID IN (s.SpLocaleContainerItemNameID, s.SpLocaleContainerItemDescID)
   JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
   WHERE (c.DisciplineID, c.Name) IN ((3, 'localityupdate'), (5, 'spauditlog'));
-DELETE i FROM splocalecontaineritem i JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
+DELETE i FROM splocalecontaineritem i JOIN splocalecontainer c
+  ON c.SpLocaleContainerID = i.SpLocaleContainerID
   WHERE (c.DisciplineID, c.Name) IN ((3, 'localityupdate'), (5, 'spauditlog'));
-DELETE s FROM splocaleitemstr s JOIN splocalecontainer c ON c.SpLocaleContainerID IN (s.SpLocaleContainerNameID, s.SpLocaleContainerDescID)
+DELETE s FROM splocaleitemstr s JOIN splocalecontainer c
+  ON c.SpLocaleContainerID IN (s.SpLocaleContainerNameID, s.SpLocaleContainerDescID)
   WHERE (c.DisciplineID, c.Name) IN ((3, 'localityupdate'), (5, 'spauditlog'));
 DELETE FROM splocalecontainer WHERE (DisciplineID, Name) IN ((3, 'localityupdate'), (5, 'spauditlog'));
 -- SPEC102 (+3): three items gone, in three (discipline, table) pairs
 DELETE s FROM splocaleitemstr s JOIN splocalecontaineritem i
   ON i.SpLocaleContainerItemID IN (s.SpLocaleContainerItemNameID, s.SpLocaleContainerItemDescID)
   JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
-  WHERE (c.DisciplineID, c.Name, i.Name) IN ((3, 'collectionobject', 'catalogNumber'), (3, 'locality', 'remarks'), (5, 'locality', 'remarks'));
-DELETE i FROM splocalecontaineritem i JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
-  WHERE (c.DisciplineID, c.Name, i.Name) IN ((3, 'collectionobject', 'catalogNumber'), (3, 'locality', 'remarks'), (5, 'locality', 'remarks'));
+  WHERE (c.DisciplineID, c.Name, i.Name)
+    IN ((3, 'collectionobject', 'catalogNumber'), (3, 'locality', 'remarks'), (5, 'locality', 'remarks'));
+DELETE i FROM splocalecontaineritem i JOIN splocalecontainer c
+  ON c.SpLocaleContainerID = i.SpLocaleContainerID
+  WHERE (c.DisciplineID, c.Name, i.Name)
+    IN ((3, 'collectionobject', 'catalogNumber'), (3, 'locality', 'remarks'), (5, 'locality', 'remarks'));
 -- SPEC103 (3): a container name, a container description, an item name string gone
 DELETE s FROM splocaleitemstr s JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerNameID
   WHERE c.DisciplineID = 3 AND c.Name = 'taxon';
 DELETE s FROM splocaleitemstr s JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerDescID
   WHERE c.DisciplineID = 5 AND c.Name = 'geography';
-DELETE s FROM splocaleitemstr s JOIN splocalecontaineritem i ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemNameID
-  JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID WHERE c.DisciplineID = 5 AND c.Name = 'agent' AND i.Name = 'remarks';
+DELETE s FROM splocaleitemstr s JOIN splocalecontaineritem i
+  ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemNameID
+  JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
+  WHERE c.DisciplineID = 5 AND c.Name = 'agent' AND i.Name = 'remarks';
 -- SPEC104 (2): duplicate containers (one spelt differently), with their strings; the first holds the item
 -- catalogNumber that its keeper lacks (SPEC102 still counts the keeper)
-INSERT INTO splocalecontainer (Name, DisciplineID, SchemaType, IsHidden, IsSystem, TimestampCreated, version) VALUES ('CollectionObject', 3, 0, 0, 0, NOW(), 0);
+INSERT INTO splocalecontainer (Name, DisciplineID, SchemaType, IsHidden, IsSystem, TimestampCreated, version)
+  VALUES ('CollectionObject', 3, 0, 0, 0, NOW(), 0);
 SET @dup1 = LAST_INSERT_ID();
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerNameID, TimestampCreated, version) VALUES ('Objects', 'en', @dup1, NOW(), 0);
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerDescID, TimestampCreated, version) VALUES ('Objects', 'en', @dup1, NOW(), 0);
-INSERT INTO splocalecontaineritem (Name, SpLocaleContainerID, IsHidden, IsSystem, TimestampCreated, version) VALUES ('catalogNumber', @dup1, 0, 0, NOW(), 0);
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerNameID, TimestampCreated, version)
+  VALUES ('Objects', 'en', @dup1, NOW(), 0);
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerDescID, TimestampCreated, version)
+  VALUES ('Objects', 'en', @dup1, NOW(), 0);
+INSERT INTO splocalecontaineritem (Name, SpLocaleContainerID, IsHidden, IsSystem, TimestampCreated, version)
+  VALUES ('catalogNumber', @dup1, 0, 0, NOW(), 0);
 SET @dupitem = LAST_INSERT_ID();
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemNameID, TimestampCreated, version) VALUES ('Cat #', 'en', @dupitem, NOW(), 0);
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemDescID, TimestampCreated, version) VALUES ('Cat #', 'en', @dupitem, NOW(), 0);
-INSERT INTO splocalecontainer (Name, DisciplineID, SchemaType, IsHidden, IsSystem, TimestampCreated, version) VALUES ('taxon', 5, 0, 0, 0, NOW(), 0);
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemNameID, TimestampCreated, version)
+  VALUES ('Cat #', 'en', @dupitem, NOW(), 0);
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemDescID, TimestampCreated, version)
+  VALUES ('Cat #', 'en', @dupitem, NOW(), 0);
+INSERT INTO splocalecontainer (Name, DisciplineID, SchemaType, IsHidden, IsSystem, TimestampCreated, version)
+  VALUES ('taxon', 5, 0, 0, 0, NOW(), 0);
 SET @dup2 = LAST_INSERT_ID();
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerNameID, TimestampCreated, version) VALUES ('Taxon', 'en', @dup2, NOW(), 0);
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerDescID, TimestampCreated, version) VALUES ('Taxon', 'en', @dup2, NOW(), 0);
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerNameID, TimestampCreated, version)
+  VALUES ('Taxon', 'en', @dup2, NOW(), 0);
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerDescID, TimestampCreated, version)
+  VALUES ('Taxon', 'en', @dup2, NOW(), 0);
 -- a WorkBench (SchemaType 1) container of the same name is not a duplicate
-INSERT INTO splocalecontainer (Name, DisciplineID, SchemaType, IsHidden, IsSystem, TimestampCreated, version) VALUES ('taxon', 5, 1, 0, 0, NOW(), 0);
+INSERT INTO splocalecontainer (Name, DisciplineID, SchemaType, IsHidden, IsSystem, TimestampCreated, version)
+  VALUES ('taxon', 5, 1, 0, 0, NOW(), 0);
 -- SPEC105 (2): duplicate items (any case), with their strings
 INSERT INTO splocalecontaineritem (Name, SpLocaleContainerID, IsHidden, IsSystem, TimestampCreated, version)
-  SELECT 'catalognumber', c.SpLocaleContainerID, 0, 0, NOW(), 0 FROM splocalecontainer c WHERE c.DisciplineID = 5 AND c.Name = 'collectionobject';
+  SELECT 'catalognumber', c.SpLocaleContainerID, 0, 0, NOW(), 0 FROM splocalecontainer c
+  WHERE c.DisciplineID = 5 AND c.Name = 'collectionobject';
 SET @i1 = LAST_INSERT_ID();
 INSERT INTO splocalecontaineritem (Name, SpLocaleContainerID, IsHidden, IsSystem, TimestampCreated, version)
-  SELECT 'text1', c.SpLocaleContainerID, 0, 0, NOW(), 0 FROM splocalecontainer c WHERE c.DisciplineID = 3 AND c.Name = 'locality';
+  SELECT 'text1', c.SpLocaleContainerID, 0, 0, NOW(), 0 FROM splocalecontainer c
+  WHERE c.DisciplineID = 3 AND c.Name = 'locality';
 SET @i2 = LAST_INSERT_ID();
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemNameID, TimestampCreated, version) VALUES ('x', 'en', @i1, NOW(), 0), ('x', 'en', @i2, NOW(), 0);
-INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemDescID, TimestampCreated, version) VALUES ('x', 'en', @i1, NOW(), 0), ('x', 'en', @i2, NOW(), 0);
--- SPEC106 (3): two copies of a container caption, one of an item description; a copy with a Country is not one
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemNameID, TimestampCreated, version)
+  VALUES ('x', 'en', @i1, NOW(), 0), ('x', 'en', @i2, NOW(), 0);
+INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemDescID, TimestampCreated, version)
+  VALUES ('x', 'en', @i1, NOW(), 0), ('x', 'en', @i2, NOW(), 0);
+-- SPEC106 (3): two copies of a container caption, one of an item description; a copy with a
+-- Country is not one
 INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerNameID, TimestampCreated, version)
-  SELECT s.Text, s.Language, s.SpLocaleContainerNameID, NOW(), 0 FROM splocaleitemstr s JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerNameID
+  SELECT s.Text, s.Language, s.SpLocaleContainerNameID, NOW(), 0 FROM splocaleitemstr s
+  JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerNameID
   WHERE c.DisciplineID = 3 AND c.Name = 'agent' LIMIT 1;
 INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerNameID, TimestampCreated, version)
-  SELECT s.Text, s.Language, s.SpLocaleContainerNameID, NOW(), 0 FROM splocaleitemstr s JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerNameID
+  SELECT s.Text, s.Language, s.SpLocaleContainerNameID, NOW(), 0 FROM splocaleitemstr s
+  JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerNameID
   WHERE c.DisciplineID = 3 AND c.Name = 'agent' LIMIT 1;
 INSERT INTO splocaleitemstr (Text, Language, Country, SpLocaleContainerNameID, TimestampCreated, version)
-  SELECT s.Text, s.Language, 'US', s.SpLocaleContainerNameID, NOW(), 0 FROM splocaleitemstr s JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerNameID
+  SELECT s.Text, s.Language, 'US', s.SpLocaleContainerNameID, NOW(), 0 FROM splocaleitemstr s
+  JOIN splocalecontainer c ON c.SpLocaleContainerID = s.SpLocaleContainerNameID
   WHERE c.DisciplineID = 3 AND c.Name = 'agent' LIMIT 1;
 INSERT INTO splocaleitemstr (Text, Language, SpLocaleContainerItemDescID, TimestampCreated, version)
   SELECT s.Text, s.Language, s.SpLocaleContainerItemDescID, NOW(), 0 FROM splocaleitemstr s
-  JOIN splocalecontaineritem i ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemDescID JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
+  JOIN splocalecontaineritem i ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemDescID
+  JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID
   WHERE c.DisciplineID = 5 AND c.Name = 'locality' AND i.Name = 'text1' LIMIT 1;
 -- SPEC201 (1) and SPEC206 (2): system lists gone in collections 4 and 6; user lists squat names in 6 and 7
 DELETE FROM picklist WHERE Name = 'CollectionObjectType' AND CollectionID IN (4, 6);
 INSERT INTO picklist (Name, Type, IsSystem, ReadOnly, CollectionID, TimestampCreated, version)
   VALUES ('collectionobjecttype', 0, 0, 0, 6, NOW(), 0), ('AGETYPE', 1, 0, 0, 7, NOW(), 0);
 -- SPEC202 (2), SPEC203 (1), SPEC204 (1: an empty list), SPEC205 (2: one gone, one emptied)
-DELETE i FROM picklistitem i JOIN picklist p ON p.PickListID = i.PickListID WHERE p.Name = 'SystemCOGTypes' AND p.CollectionID IN (6, 7);
+DELETE i FROM picklistitem i JOIN picklist p ON p.PickListID = i.PickListID
+  WHERE p.Name = 'SystemCOGTypes' AND p.CollectionID IN (6, 7);
 DELETE FROM picklist WHERE Name = 'SystemCOGTypes' AND CollectionID IN (6, 7);
 DELETE FROM picklist WHERE Name = 'COGTypes' AND CollectionID = 4;
-DELETE i FROM picklistitem i JOIN picklist p ON p.PickListID = i.PickListID WHERE p.Name = 'AgeType' AND p.CollectionID = 6;
-DELETE i FROM picklistitem i JOIN picklist p ON p.PickListID = i.PickListID WHERE p.Name = 'DisciplineType' AND p.CollectionID IN (4, 7);
+DELETE i FROM picklistitem i JOIN picklist p ON p.PickListID = i.PickListID
+  WHERE p.Name = 'AgeType' AND p.CollectionID = 6;
+DELETE i FROM picklistitem i JOIN picklist p ON p.PickListID = i.PickListID
+  WHERE p.Name = 'DisciplineType' AND p.CollectionID IN (4, 7);
 DELETE FROM picklist WHERE Name = 'DisciplineType' AND CollectionID = 7;
--- SPEC301 (3): discipline 3's catalog-number rule and the global Permit rule gone; SPEC302 (1): discipline 5's
--- catalog-number rule is still a database constraint (so it is not the default rule either)
-SET @r = (SELECT u.UniquenessRuleID FROM uniquenessrule u JOIN uniquenessrule_fields f ON f.uniquenessruleid = u.UniquenessRuleID
+-- SPEC301 (3): discipline 3's catalog-number rule and the global Permit rule gone;
+-- SPEC302 (1): discipline 5's catalog-number rule is still a database constraint (so it is not the
+-- default rule either)
+SET @r = (SELECT u.UniquenessRuleID FROM uniquenessrule u JOIN uniquenessrule_fields f
+  ON f.uniquenessruleid = u.UniquenessRuleID
           WHERE u.DisciplineID = 3 AND f.fieldPath = 'catalogNumber');
 DELETE FROM uniquenessrule_fields WHERE uniquenessruleid = @r;
 DELETE FROM uniquenessrule WHERE UniquenessRuleID = @r;
-SET @r = (SELECT u.UniquenessRuleID FROM uniquenessrule u JOIN uniquenessrule_fields f ON f.uniquenessruleid = u.UniquenessRuleID
+SET @r = (SELECT u.UniquenessRuleID FROM uniquenessrule u JOIN uniquenessrule_fields f
+  ON f.uniquenessruleid = u.UniquenessRuleID
           WHERE u.DisciplineID IS NULL AND f.fieldPath = 'permitNumber');
 DELETE FROM uniquenessrule_fields WHERE uniquenessruleid = @r;
 DELETE FROM uniquenessrule WHERE UniquenessRuleID = @r;
@@ -141,7 +173,8 @@ INSERT INTO uniquenessrule (modelName, isDatabaseConstraint, DisciplineID) VALUE
 INSERT INTO uniquenessrule_fields (uniquenessruleid, fieldPath, isScope) VALUES (LAST_INSERT_ID(), 'name', 0);
 INSERT INTO uniquenessrule (modelName, isDatabaseConstraint, DisciplineID) VALUES ('institution', 0, 5);
 INSERT INTO uniquenessrule_fields (uniquenessruleid, fieldPath, isScope) VALUES (LAST_INSERT_ID(), 'Name', 0);
--- SPEC401 (1), SPEC402 (1: the Type instead of the Name), SPEC403 (2: empty duplicates; a third holds a resource)
+-- SPEC401 (1), SPEC402 (1: the Type instead of the Name),
+-- SPEC403 (2: empty duplicates; a third holds a resource)
 DELETE FROM spappresourcedir WHERE DisciplineID = 5;
 UPDATE spappresourcedir SET DisciplineType = 'fish' WHERE DisciplineID = 3;
 INSERT INTO spappresourcedir (DisciplineID, IsPersonal, DisciplineType, TimestampCreated, version)
@@ -149,53 +182,76 @@ INSERT INTO spappresourcedir (DisciplineID, IsPersonal, DisciplineType, Timestam
 INSERT INTO spappresource (SpAppResourceDirID, SpecifyUserID, Name, Level, TimestampCreated, version)
   VALUES (LAST_INSERT_ID() + 2, 1, 'preferences', 0, NOW(), 0);
 -- SPEC506 (1), SPEC502 (1), SPEC503 (2), SPEC504 (3), SPEC505 (2)
-UPDATE tectonicunittreedef t JOIN discipline d ON d.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID SET t.DisciplineID = NULL WHERE d.UserGroupScopeId = 3;
+UPDATE tectonicunittreedef t JOIN discipline d ON d.TectonicUnitTreeDefID = t.TectonicUnitTreeDefID
+  SET t.DisciplineID = NULL WHERE d.UserGroupScopeId = 3;
 UPDATE discipline SET TectonicUnitTreeDefID = NULL WHERE UserGroupScopeId = 5;
-INSERT INTO tectonicunittreedef (Name, DisciplineID, TimestampCreated, version) VALUES ('Extra A', 3, NOW(), 0), ('Extra B', 5, NOW(), 0);
+INSERT INTO tectonicunittreedef (Name, DisciplineID, TimestampCreated, version)
+  VALUES ('Extra A', 3, NOW(), 0), ('Extra B', 5, NOW(), 0);
 INSERT INTO tectonicunittreedef (Name, DisciplineID, TimestampCreated, version) VALUES ('Setup', 5, NOW(), 0);
 SET @setup = LAST_INSERT_ID();
-INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, TectonicUnitTreeDefID, TimestampCreated, version)
+INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, TectonicUnitTreeDefID,
+  TimestampCreated, version)
   VALUES ('Root', 'Root', 0, 0, @setup, NOW(), 0);
-INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, ParentItemID, TectonicUnitTreeDefID, TimestampCreated, version)
+INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, ParentItemID, TectonicUnitTreeDefID,
+  TimestampCreated, version)
   VALUES ('Superstructure', 'Superstructure', 100, 0, LAST_INSERT_ID(), @setup, NOW(), 0);
-UPDATE tectonicunittreedefitem i JOIN tectonicunittreedef t ON t.TectonicUnitTreeDefID = i.TectonicUnitTreeDefID
+UPDATE tectonicunittreedefitem i JOIN tectonicunittreedef t
+  ON t.TectonicUnitTreeDefID = i.TectonicUnitTreeDefID
   SET i.IsEnforced = NULL WHERE t.DisciplineID = 5 AND t.Name = 'Tectonic Unit' AND i.RankID = 0;
 -- SPEC507 (3): taxon and geography trees lose their discipline; the institution's storage tree has no owner
 UPDATE taxontreedef SET DisciplineID = NULL WHERE TaxonTreeDefID = 1;
 UPDATE geographytreedef SET DisciplineID = NULL WHERE GeographyTreeDefID = 2;
-INSERT INTO storagetreedef (StorageTreeDefID, Name, TimestampCreated, version) VALUES (1, 'Storage', NOW(), 0);
+INSERT INTO storagetreedef (StorageTreeDefID, Name, TimestampCreated, version)
+  VALUES (1, 'Storage', NOW(), 0);
 UPDATE institution SET StorageTreeDefID = 1 WHERE UserGroupScopeId = 1;
 -- SPEC508 (3): two taxa and a geography node are synonyms of nothing (a synonym of Life is fine)
-INSERT INTO taxontreedefitem (TaxonTreeDefItemID, Name, RankID, TaxonTreeDefID, TimestampCreated, version) VALUES (1, 'Life', 0, 1, NOW(), 0);
-INSERT INTO taxon (TaxonID, Name, IsAccepted, AcceptedID, IsHybrid, RankID, TaxonTreeDefID, TaxonTreeDefItemID, TimestampCreated, version)
+INSERT INTO taxontreedefitem (TaxonTreeDefItemID, Name, RankID, TaxonTreeDefID, TimestampCreated, version)
+  VALUES (1, 'Life', 0, 1, NOW(), 0);
+INSERT INTO taxon (TaxonID, Name, IsAccepted, AcceptedID, IsHybrid, RankID, TaxonTreeDefID,
+  TaxonTreeDefItemID, TimestampCreated, version)
   VALUES (1, 'Life', 1, NULL, 0, 0, 1, 1, NOW(), 0), (2, 'Lost one', 0, NULL, 0, 0, 1, 1, NOW(), 0),
          (3, 'Lost two', 0, NULL, 0, 0, 1, 1, NOW(), 0), (4, 'Vita', 0, 1, 0, 0, 1, 1, NOW(), 0);
-INSERT INTO geographytreedefitem (GeographyTreeDefItemID, Name, RankID, GeographyTreeDefID, TimestampCreated, version) VALUES (1, 'Earth', 0, 2, NOW(), 0);
-INSERT INTO geography (GeographyID, Name, IsAccepted, AcceptedID, RankID, GeographyTreeDefID, GeographyTreeDefItemID, TimestampCreated, version)
+INSERT INTO geographytreedefitem (GeographyTreeDefItemID, Name, RankID, GeographyTreeDefID,
+  TimestampCreated, version)
+  VALUES (1, 'Earth', 0, 2, NOW(), 0);
+INSERT INTO geography (GeographyID, Name, IsAccepted, AcceptedID, RankID, GeographyTreeDefID,
+  GeographyTreeDefItemID, TimestampCreated, version)
   VALUES (1, 'Nowhere', 0, NULL, 0, 2, 1, NOW(), 0);
--- SPEC601 (2) and SPEC602 (1): no default object types; discipline 5 has no taxon tree. Object 2 has its own type.
-INSERT INTO collectionobjecttype (CollectionObjectTypeID, Name, CollectionID, TaxonTreeDefID, TimestampCreated, version) VALUES (100, 'Tissue', 4, 1, NOW(), 0);
+-- SPEC601 (2) and SPEC602 (1): no default object types; discipline 5 has no taxon tree.
+-- Object 2 has its own type.
+INSERT INTO collectionobjecttype (CollectionObjectTypeID, Name, CollectionID, TaxonTreeDefID,
+  TimestampCreated, version)
+  VALUES (100, 'Tissue', 4, 1, NOW(), 0);
 UPDATE collection SET CollectionObjectTypeID = NULL;
 UPDATE collectionobject SET CollectionObjectTypeID = NULL WHERE CollectionObjectID = 1;
 UPDATE collectionobject SET CollectionObjectTypeID = 100 WHERE CollectionObjectID = 2;
 UPDATE discipline SET TaxonTreeDefID = NULL WHERE UserGroupScopeId = 5;
 -- SPEC701 (3): a user, a role and a library role may upload without create_recordset
-INSERT INTO spuserpolicy (collection_id, specifyuser_id, resource, action) VALUES (4, 2, '/workbench/dataset', 'upload');
-INSERT INTO sprolepolicy (role_id, resource, action) SELECT id, '/workbench/dataset', 'upload' FROM sprole WHERE collection_id = 6 AND name = 'Collection Admin';
-DELETE FROM splibraryrolepolicy WHERE action = 'create_recordset' AND role_id = (SELECT id FROM splibraryrole WHERE name = 'Full WorkBench access');
+INSERT INTO spuserpolicy (collection_id, specifyuser_id, resource, action)
+  VALUES (4, 2, '/workbench/dataset', 'upload');
+INSERT INTO sprolepolicy (role_id, resource, action)
+  SELECT id, '/workbench/dataset', 'upload' FROM sprole WHERE collection_id = 6 AND name = 'Collection Admin';
+DELETE FROM splibraryrolepolicy WHERE action = 'create_recordset'
+  AND role_id = (SELECT id FROM splibraryrole WHERE name = 'Full WorkBench access');
 -- SPEC702 (2): two Full Access - Legacy roles lose statistics edit
-DELETE FROM sprolepolicy WHERE resource = '/preferences/statistics' AND role_id IN (SELECT id FROM sprole WHERE name = 'Full Access - Legacy' AND collection_id IN (4, 6));
+DELETE FROM sprolepolicy WHERE resource = '/preferences/statistics'
+  AND role_id IN (SELECT id FROM sprole WHERE name = 'Full Access - Legacy' AND collection_id IN (4, 6));
 -- SPEC703 (2): a library role and a collection's Collection Admin role gone
 DELETE FROM splibraryrolepolicy WHERE role_id = (SELECT id FROM splibraryrole WHERE name = 'Export Data');
 DELETE FROM splibraryrole WHERE name = 'Export Data';
-DELETE FROM sprolepolicy WHERE role_id = (SELECT id FROM sprole WHERE name = 'Collection Admin' AND collection_id = 7);
+DELETE FROM sprolepolicy WHERE role_id = (SELECT id FROM sprole
+  WHERE name = 'Collection Admin' AND collection_id = 7);
 DELETE FROM sprole WHERE name = 'Collection Admin' AND collection_id = 7;
 -- SPEC901 (2), SPEC902 (3; an empty text is not missing)
 INSERT INTO spquery (ContextName, ContextTableId, Name, Smushed, SpecifyUserID, TimestampCreated, version)
-  VALUES ('CollectionObject', 1, 'q1', NULL, 1, NOW(), 0), ('CollectionObject', 1, 'q2', NULL, 1, NOW(), 0), ('CollectionObject', 1, 'q3', 1, 1, NOW(), 0);
-INSERT INTO locality (LocalityName, SrcLatLongUnit, DisciplineID, Latitude1, Longitude1, Lat1Text, Long1Text, Latitude2, Lat2Text, TimestampCreated, version)
-  VALUES ('A', 0, 3, 35.345, -120.5, NULL, NULL, NULL, NULL, NOW(), 0), ('B', 0, 5, NULL, NULL, NULL, NULL, 12.5, NULL, NOW(), 0),
-         ('C', 0, 3, 10, 20, '10', '20', NULL, NULL, NOW(), 0), ('D', 0, 5, 1.5, NULL, '', NULL, NULL, NULL, NOW(), 0),
+  VALUES ('CollectionObject', 1, 'q1', NULL, 1, NOW(), 0), ('CollectionObject', 1, 'q2', NULL, 1, NOW(), 0),
+         ('CollectionObject', 1, 'q3', 1, 1, NOW(), 0);
+INSERT INTO locality (LocalityName, SrcLatLongUnit, DisciplineID, Latitude1, Longitude1, Lat1Text, Long1Text,
+  Latitude2, Lat2Text, TimestampCreated, version)
+  VALUES ('A', 0, 3, 35.345, -120.5, NULL, NULL, NULL, NULL, NOW(), 0),
+         ('B', 0, 5, NULL, NULL, NULL, NULL, 12.5, NULL, NOW(), 0),
+         ('C', 0, 3, 10, 20, '10', '20', NULL, NULL, NOW(), 0),
+         ('D', 0, 5, 1.5, NULL, '', NULL, NULL, NULL, NOW(), 0),
          ('E', 0, 5, NULL, 7.25, NULL, NULL, NULL, NULL, NOW(), 0);
 """
 
@@ -344,7 +400,8 @@ def test_fresh_database_is_repaired_then_every_breakage_is_found_and_fixed(speci
     # the English captions are Specify's defaults
     assert (
         specify.scalar(
-            "SELECT s.Text FROM splocaleitemstr s JOIN splocalecontaineritem i ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemNameID "
+            "SELECT s.Text FROM splocaleitemstr s JOIN splocalecontaineritem i "
+            "ON i.SpLocaleContainerItemID = s.SpLocaleContainerItemNameID "
             "JOIN splocalecontainer c ON c.SpLocaleContainerID = i.SpLocaleContainerID "
             "WHERE c.DisciplineID = 3 AND c.Name = 'collectionobject' AND i.Name = 'catalogNumber'"
         )

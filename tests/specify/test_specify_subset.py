@@ -5,26 +5,26 @@ from __future__ import annotations
 
 import pytest
 
-I, S, T, DT = "integer", "smallint", "varchar(255)", "datetime"
+INT, S, T, DT = "integer", "smallint", "varchar(255)", "datetime"
 PK = "integer primary key"
-STAMP = {"timestampcreated": DT, "version": I}
+STAMP = {"timestampcreated": DT, "version": INT}
 
 
 def tree(name: str, owner: str = "disciplineid") -> dict[str, str]:
-    return {f"{name}treedefid": PK, "name": T, owner: I}
+    return {f"{name}treedefid": PK, "name": T, owner: INT}
 
 
 def nodes(name: str) -> dict[str, str]:
-    return {f"{name}id": PK, "name": T, "isaccepted": S, "acceptedid": I, f"{name}treedefid": I}
+    return {f"{name}id": PK, "name": T, "isaccepted": S, "acceptedid": INT, f"{name}treedefid": INT}
 
 
 TABLES = {
     "institution": {
-        "columns": {"usergroupscopeid": PK, "name": T, "storagetreedefid": I},
+        "columns": {"usergroupscopeid": PK, "name": T, "storagetreedefid": INT},
         "rows": [[1, "Museum", 1]],
     },
     "division": {
-        "columns": {"usergroupscopeid": PK, "name": T, "institutionid": I},
+        "columns": {"usergroupscopeid": PK, "name": T, "institutionid": INT},
         "rows": [[2, "Division", 1]],
     },
     "discipline": {
@@ -32,12 +32,12 @@ TABLES = {
             "usergroupscopeid": PK,
             "name": T,
             "type": T,
-            "divisionid": I,
-            "taxontreedefid": I,
-            "geographytreedefid": I,
-            "geologictimeperiodtreedefid": I,
-            "lithostrattreedefid": I,
-            "tectonicunittreedefid": I,
+            "divisionid": INT,
+            "taxontreedefid": INT,
+            "geographytreedefid": INT,
+            "geologictimeperiodtreedefid": INT,
+            "lithostrattreedefid": INT,
+            "tectonicunittreedefid": INT,
         },
         "rows": [
             [3, "Ichthyology", "fish", 2, 1, 1, 1, None, None],
@@ -48,8 +48,8 @@ TABLES = {
         "columns": {
             "usergroupscopeid": PK,
             "collectionname": T,
-            "disciplineid": I,
-            "collectionobjecttypeid": I,
+            "disciplineid": INT,
+            "collectionobjecttypeid": INT,
         },
         "rows": [[4, "Fish", 3, None], [6, "Reptiles", 5, None], [7, "Fish Tissues", 3, None]],
     },
@@ -70,10 +70,16 @@ TABLES = {
     "geologictimeperiod": {"columns": nodes("geologictimeperiod")},
     "lithostrat": {"columns": nodes("lithostrat")},
     "collectionobjecttype": {
-        "columns": {"collectionobjecttypeid": PK, "name": T, "collectionid": I, "taxontreedefid": I, **STAMP}
+        "columns": {
+            "collectionobjecttypeid": PK,
+            "name": T,
+            "collectionid": INT,
+            "taxontreedefid": INT,
+            **STAMP,
+        }
     },
     "collectionobject": {
-        "columns": {"collectionobjectid": PK, "collectionid": I, "collectionobjecttypeid": I},
+        "columns": {"collectionobjectid": PK, "collectionid": INT, "collectionobjecttypeid": INT},
         "rows": [[1, 4, None]],
     },
     "picklist": {
@@ -86,21 +92,21 @@ TABLES = {
             "formatter": T,
             "issystem": S,
             "readonly": S,
-            "sizelimit": I,
+            "sizelimit": INT,
             "sorttype": S,
-            "collectionid": I,
+            "collectionid": INT,
             **STAMP,
         },
         "rows": [[1, "CollectionObjectType", 0, None, None, None, 0, 0, None, None, 7, None, 0]],
     },
     "picklistitem": {
-        "columns": {"picklistitemid": PK, "picklistid": I, "title": T, "value": T, "ordinal": I, **STAMP}
+        "columns": {"picklistitemid": PK, "picklistid": INT, "title": T, "value": T, "ordinal": INT, **STAMP}
     },
     "splocalecontainer": {
         "columns": {
             "splocalecontainerid": PK,
             "name": T,
-            "disciplineid": I,
+            "disciplineid": INT,
             "schematype": S,
             "ishidden": S,
             "issystem": S,
@@ -110,7 +116,7 @@ TABLES = {
     "splocalecontaineritem": {
         "columns": {
             "splocalecontaineritemid": PK,
-            "splocalecontainerid": I,
+            "splocalecontainerid": INT,
             "name": T,
             "type": T,
             "ishidden": S,
@@ -126,19 +132,19 @@ TABLES = {
             "language": T,
             "country": T,
             "variant": T,
-            "splocalecontainernameid": I,
-            "splocalecontainerdescid": I,
-            "splocalecontaineritemnameid": I,
-            "splocalecontaineritemdescid": I,
+            "splocalecontainernameid": INT,
+            "splocalecontainerdescid": INT,
+            "splocalecontaineritemnameid": INT,
+            "splocalecontaineritemdescid": INT,
             **STAMP,
         }
     },
     "spappresourcedir": {
         "columns": {
             "spappresourcedirid": PK,
-            "disciplineid": I,
-            "collectionid": I,
-            "specifyuserid": I,
+            "disciplineid": INT,
+            "collectionid": INT,
+            "specifyuserid": INT,
             "usertype": T,
             "ispersonal": S,
             "disciplinetype": T,
@@ -149,8 +155,8 @@ TABLES = {
             [2, 3, None, None, None, 0, "Ichthyology", None, 0],
         ],
     },
-    "spappresource": {"columns": {"spappresourceid": PK, "spappresourcedirid": I, "name": T}},
-    "spviewsetobj": {"columns": {"spviewsetobjid": PK, "spappresourcedirid": I, "name": T}},
+    "spappresource": {"columns": {"spappresourceid": PK, "spappresourcedirid": INT, "name": T}},
+    "spviewsetobj": {"columns": {"spviewsetobjid": PK, "spappresourcedirid": INT, "name": T}},
     "specifyuser": {
         "columns": {"specifyuserid": PK, "name": T, "usertype": T},
         "rows": [[1, "admin", "Manager"]],
@@ -160,16 +166,16 @@ TABLES = {
             "uniquenessruleid": PK,
             "modelname": "varchar(256)",
             "isdatabaseconstraint": S,
-            "disciplineid": I,
+            "disciplineid": INT,
         },
         "rows": [[1, "CollectionObject", 1, 5]],
     },
     "uniquenessrule_fields": {
-        "columns": {"uniquenessrule_fieldid": PK, "uniquenessruleid": I, "fieldpath": "text", "isscope": S},
+        "columns": {"uniquenessrule_fieldid": PK, "uniquenessruleid": INT, "fieldpath": "text", "isscope": S},
         "rows": [[1, 1, "catalognumber", 0], [2, 1, "Collection", 1]],
     },
     "tectonicunittreedef": {
-        "columns": {"tectonicunittreedefid": PK, "name": T, "disciplineid": I, **STAMP},
+        "columns": {"tectonicunittreedefid": PK, "name": T, "disciplineid": INT, **STAMP},
         "rows": [[1, "Old orphan", None, None, 0]],
     },
     "tectonicunittreedefitem": {
@@ -177,11 +183,11 @@ TABLES = {
             "tectonicunittreedefitemid": PK,
             "name": T,
             "title": T,
-            "rankid": I,
+            "rankid": INT,
             "isenforced": S,
             "isinfullname": S,
-            "parentitemid": I,
-            "tectonicunittreedefid": I,
+            "parentitemid": INT,
+            "tectonicunittreedefid": INT,
             **STAMP,
         }
     },
@@ -190,23 +196,23 @@ TABLES = {
             "tectonicunitid": PK,
             "name": T,
             "fullname": T,
-            "rankid": I,
+            "rankid": INT,
             "isaccepted": S,
-            "parentid": I,
-            "tectonicunittreedefid": I,
-            "tectonicunittreedefitemid": I,
+            "parentid": INT,
+            "tectonicunittreedefid": INT,
+            "tectonicunittreedefitemid": INT,
             **STAMP,
         }
     },
     "sprole": {
-        "columns": {"id": PK, "collection_id": I, "name": "varchar(1024)", "description": "text"},
+        "columns": {"id": PK, "collection_id": INT, "name": "varchar(1024)", "description": "text"},
         "rows": [[1, 4, "full access - legacy", "edited"]],
     },
-    "sprolepolicy": {"columns": {"id": PK, "role_id": I, "resource": T, "action": T}},
+    "sprolepolicy": {"columns": {"id": PK, "role_id": INT, "resource": T, "action": T}},
     "splibraryrole": {"columns": {"id": PK, "name": "varchar(1024)", "description": "text"}},
-    "splibraryrolepolicy": {"columns": {"id": PK, "role_id": I, "resource": T, "action": T}},
+    "splibraryrolepolicy": {"columns": {"id": PK, "role_id": INT, "resource": T, "action": T}},
     "spuserpolicy": {
-        "columns": {"id": PK, "collection_id": I, "specifyuser_id": I, "resource": T, "action": T},
+        "columns": {"id": PK, "collection_id": INT, "specifyuser_id": INT, "resource": T, "action": T},
         "rows": [[1, 4, 1, "/workbench/dataset", "upload"]],
     },
     "spquery": {"columns": {"spqueryid": PK, "name": T, "smushed": S}, "rows": [[1, "q", None], [2, "r", 0]]},
@@ -214,7 +220,7 @@ TABLES = {
         "columns": {
             "localityid": PK,
             "localityname": T,
-            "disciplineid": I,
+            "disciplineid": INT,
             "latitude1": "numeric(22,10)",
             "longitude1": "numeric(22,10)",
             "latitude2": "numeric(22,10)",

@@ -62,7 +62,8 @@ def test_clamp_fix_and_bounds(dblint_db: Any, dblint_run: Any, tmp_path: Path) -
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "rules:\n"
-        "  - id: PCT001\n    kind: range\n    params: {table: reading, column: pct, min: 0, max: 100, filter: {kind: a}}\n"
+        "  - id: PCT001\n    kind: range\n"
+        "    params: {table: reading, column: pct, min: 0, max: 100, filter: {kind: a}}\n"
         "    fix: {safety: safe, action: clamp}\n"
         "  - id: PCT002\n    kind: range\n    params: {table: reading, column: pct, max: 100}\n"
     )
