@@ -102,11 +102,11 @@ class Effects:
             names = sorted(set(self.schema.table_names().values()))
             # SQLAlchemy does not reflect SQLite's ON DELETE / ON UPDATE; the pragma has them.
             for name in names:
-                rows = self.conn.execute(
+                fk_rows = self.conn.execute(
                     sa.text("SELECT * FROM pragma_foreign_key_list(:t) ORDER BY id, seq"), {"t": name}
                 ).mappings()
                 by_id: dict[int, list[Any]] = {}
-                for r in rows:
+                for r in fk_rows:
                     by_id.setdefault(r["id"], []).append(r)
                 for parts in by_id.values():
                     parent = parts[0]["table"]
@@ -137,7 +137,7 @@ class Effects:
                 "AND (r.DELETE_RULE IN :acts OR r.UPDATE_RULE IN :acts) "
                 "ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
             ).bindparams(sa.bindparam("acts", expanding=True))
-            rows = self.conn.execute(sql, {"acts": sorted(CHANGING)}).all()
+            rows: list[Any] = list(self.conn.execute(sql, {"acts": sorted(CHANGING)}).all())
         else:
             sql = sa.text(
                 "SELECT cl.relname, c.conname, a.attname, pcl.relname, pa.attname, "

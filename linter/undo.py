@@ -41,7 +41,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
@@ -254,7 +254,7 @@ class UndoLog:
             )
         n = 0
         with self._part(rule_id, f"delete the rows inserted into {table.name}") as out:
-            keys = pk if stmt.table is table else [sa.column(c.name) for c in pk]
+            keys: list[Any] = pk if stmt.table is table else [sa.column(c.name) for c in pk]
             result = conn.execute(stmt.returning(*keys))
             for page in result.partitions(PAGE):
                 n += len(page)
@@ -301,8 +301,8 @@ class UndoLog:
         old = old.where(differs) if len(table.columns) > len(pk) else old.where(sa.false())
         with self._part(rule_id, f"undo the raw SQL fix on {table.name}") as out:
             result = conn.execute(new, execution_options={"yield_per": PAGE})
-            for page in result.partitions(PAGE):
-                out.write(self._delete_keys(table, pk, page))
+            for keys in result.partitions(PAGE):
+                out.write(self._delete_keys(table, pk, keys))
             for page in self._pages(conn, old, table):
                 out.write(self._update_rows(table, page))
             for page in self._pages(conn, gone, table):
@@ -402,7 +402,8 @@ class UndoLog:
             sub = sel.subquery("dblint_u")
             sel = sa.select(*[raw_column(sub.c[i], self.dialect).label(n) for i, n in enumerate(names)])
         result = conn.execute(sel, execution_options={"yield_per": PAGE})
-        yield from result.mappings().partitions(PAGE)
+        # RowMapping is a Mapping[str, Any] (the stubs type its keys more widely).
+        yield from cast(Iterable[Sequence[Mapping[str, Any]]], result.mappings().partitions(PAGE))
 
     def _lock(self, conn: Connection, table: sa.Table, where: Any) -> int:
         pk = list(table.primary_key.columns) or list(table.columns)[:1]
@@ -474,7 +475,9 @@ class UndoLog:
         return f"DELETE FROM {name} WHERE " + "\n  OR ".join(conds) + ";\n"
 
     def _compile(self, stmt: sa.Executable) -> str:
-        return str(stmt.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+        return str(
+            cast(sa.ClauseElement, stmt).compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+        )
 
     # --- the script -----------------------------------------------------------------------------------
 
@@ -553,13 +556,14 @@ def target_of(schema: Schema, stmt: sa.Insert | sa.Update | sa.Delete) -> tuple[
     except MissingObject as exc:
         raise UndoError(f"cannot capture an undo: {exc}") from None
 
-    def swap(el: Any) -> Any:
+    def swap(el: Any, **kw: Any) -> Any:
         if isinstance(el, sa.ColumnClause) and el.table is target:
             return schema.column(table, el.name)
         return None
 
     if where is not None:
-        where = replacement_traverse(where, {}, swap)
+        opts: dict[str, Any] = {}
+        where = replacement_traverse(cast(sa.ColumnElement[Any], where), opts, swap)  # type: ignore[call-overload]  # stubs reject a plain callable
     return table, where
 
 
