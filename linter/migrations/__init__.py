@@ -4,8 +4,10 @@ describe. The check kinds in ``linter/kinds/`` compare them with the live databa
 
 from __future__ import annotations
 
+import ast
 import heapq
 from collections.abc import Callable, Hashable, Iterable
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from linter.errors import RuleError
@@ -20,6 +22,18 @@ T = TypeVar("T", bound=_Sortable)
 
 class ProjectError(RuleError):
     """A migration file or model source cannot be read: the rule errors with this one line."""
+
+
+def parse_python(path: Path, shown: object = None) -> ast.Module:
+    """A migration or env.py file's syntax tree (never imported); a problem is one ProjectError
+    line naming ``shown`` (default: the path) and the line."""
+    where = path if shown is None else shown
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as exc:
+        raise ProjectError(f"{where}:{exc.lineno}: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{where}: {exc}") from None
 
 
 def ordered(nodes: Iterable[T], parents: Callable[[T], Iterable[T]], name: Callable[[T], str]) -> list[T]:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linter.migrations import ProjectError, ordered
+from linter.migrations import ProjectError, ordered, parse_python
 
 
 @dataclass
@@ -80,12 +80,7 @@ def env_settings(env: Path, shown: str, keys: Iterable[str] = ENV_KEYS) -> dict[
     keys = set(keys)
     if not env.is_file():
         return {}
-    try:
-        tree = ast.parse(env.read_text(encoding="utf-8"), filename=str(env))
-    except SyntaxError as exc:
-        raise ProjectError(f"{shown}:{exc.lineno}: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{shown}: {exc}") from None
+    tree = parse_python(env, shown)
     given: list[tuple[int, str, ast.expr]] = sorted(
         (
             (kw.value.lineno, kw.arg, kw.value)
@@ -144,12 +139,7 @@ def _names(node: ast.expr | None, path: Path) -> tuple[str, ...]:
 
 
 def parse_file(path: Path) -> Revision | None:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except SyntaxError as exc:
-        raise ProjectError(f"{path}:{exc.lineno}: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{path}: {exc}") from None
+    tree = parse_python(path)
     values: dict[str, ast.expr | None] = {}
     upgrade: ast.FunctionDef | None = None
     for stmt in tree.body:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linter.migrations import ProjectError, ordered
+from linter.migrations import ProjectError, ordered, parse_python
 
 Key = tuple[str, str]  # (app label, migration name)
 
@@ -61,12 +61,7 @@ def _pairs(node: ast.expr, path: Path) -> list[Key]:
 def parse_file(app: str, path: Path) -> Migration | None:
     """The migration in ``path``, or None when the file holds no ``class Migration`` (Django
     would refuse it; helper modules in the folder are allowed to exist)."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except SyntaxError as exc:
-        raise ProjectError(f"{path}:{exc.lineno}: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{path}: {exc}") from None
+    tree = parse_python(path)
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == "Migration":
             m = Migration(app, path.stem, path)
