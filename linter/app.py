@@ -11,10 +11,11 @@ from typing import Any
 
 import yaml
 
-from linter import db, plugins, rules
-from linter.config import Config
+from linter import db
 from linter.engine import Result, Runner
 from linter.errors import ConfigError, DblintError, TargetError, shown
+from linter.load import plugins, rules
+from linter.load.config import Config
 
 
 @dataclass

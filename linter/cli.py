@@ -88,7 +88,7 @@ def _app(
     variables: tuple[str, ...],
 ) -> Any:
     from linter.app import App, parse_vars
-    from linter.config import load_config
+    from linter.load.config import load_config
 
     cfg = load_config(config_path)
     return App.load(
@@ -218,12 +218,14 @@ def check(
     against the loaded rules."""
     import os
 
-    from linter import baseline, fixtures, policy
+    from linter.adopt import baseline
     from linter.app import display_target
     from linter.engine import FixFailed
     from linter.errors import ConfigError
-    from linter.progress import Progress, wanted
+    from linter.report import exit_code as policy
     from linter.report.base import Report
+    from linter.report.progress import Progress, wanted
+    from linter.targets import fixture_files as fixtures
 
     if fix and diff:
         raise ConfigError("--fix and --diff exclude each other: --diff shows what --fix would do")
@@ -297,7 +299,7 @@ def check(
                 runner.diff(adopt.fixable(results), unsafe_fixes)
             elif fix:
                 mode = "fix"
-                from linter.safety import fix_options
+                from linter.fix.options import fix_options
 
                 opts = fix_options(app.config, runner, undo_file, n, no_undo or scratch, quarantine, backup)
                 try:
@@ -437,8 +439,8 @@ def explain(
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def init(target: str | None, config_path: str | None, output: str, force: bool) -> None:
     """Write a starter dblint.yaml for TARGET: its dialect, the packs that apply, migrations found."""
-    from linter import init as starter
-    from linter.config import Config
+    from linter.commands import init_config as starter
+    from linter.load.config import Config
 
     app = _app(config_path, (), (), ())
     text = starter.render(starter.inspect(app, target, Path.cwd()), Config.model_fields)
@@ -462,7 +464,7 @@ def schema(
     """Print the JSON Schema of rule files (with every loaded kind's params) or of the config."""
     import json
 
-    from linter import schema_export
+    from linter.commands import schema_export
 
     if what == "config":
         doc = schema_export.config_schema()

@@ -17,10 +17,10 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from linter import db
 from linter.errors import DblintError, MissingObject, RuleError, one_line
 from linter.kinds.base import Check, Context, Example, FixStep
-from linter.rules import Rule
+from linter.load.rules import Rule
 
 if TYPE_CHECKING:  # the fix machinery is imported by --fix only: check starts faster without it
-    from linter.undo import UndoLog
+    from linter.fix.undo import UndoLog
 
 Handler = Callable[..., list[FixStep]]
 
@@ -202,7 +202,7 @@ class Runner:
 
     def diff(self, results: Sequence[Result], unsafe: bool) -> list[Result]:
         """Fill ``Result.diff`` with the SQL each fix would run and the rows it would touch."""
-        from linter.cascade import Effects
+        from linter.fix.cascade import Effects
 
         cands = self.fix_candidates(results, unsafe)
         with db.read_only(self.engine, self.timeouts) as conn:
@@ -224,8 +224,8 @@ class Runner:
 
     def _also(self, conn: Connection, effects: Any, step: FixStep) -> list[str]:
         """Rows a DELETE step makes the database delete or rewrite elsewhere (ON DELETE actions)."""
-        from linter.cascade import CascadeError
-        from linter.undo import UndoError, target_of
+        from linter.fix.cascade import CascadeError
+        from linter.fix.undo import UndoError, target_of
 
         if not isinstance(step.statement, sa.Delete):
             return []
@@ -257,17 +257,17 @@ class Runner:
         only if each fixed rule now passes and no rule that passed now fails. Raises FixFailed
         (after rolling back) otherwise. Returns the results of the re-check.
 
-        Every step runs through ``undo`` (:class:`linter.undo.UndoLog`), which records how to
+        Every step runs through ``undo`` (:class:`linter.fix.undo.UndoLog`), which records how to
         reverse it before it runs and writes the undo script just before the commit. Rows a fix
         deletes go to quarantine tables when ``quarantine`` (or the rule's ``fix.quarantine``) is
-        set; those tables are created before the transaction (see :mod:`linter.quarantine`).
+        set; those tables are created before the transaction (see :mod:`linter.fix.quarantine`).
         ``before_changes`` runs inside the transaction before the first change (the SQLite backup)."""
         cands = self.fix_candidates(results, unsafe)
         if not cands:
             return list(results)
         if self.dialect == "mysql":
             self._refuse_ddl(cands)
-        from linter.undo import UndoLog
+        from linter.fix.undo import UndoLog
 
         if undo is None:
             undo = UndoLog(None, dialect=self.engine.dialect, schema=self.schema, target="", enabled=False)
@@ -368,7 +368,7 @@ class Runner:
                             continue
                     tables[target.name] = target
         try:
-            from linter.quarantine import prepare as quarantine_tables
+            from linter.fix.quarantine import prepare as quarantine_tables
 
             return quarantine_tables(self.engine, list(tables.values()))
         except SQLAlchemyError as exc:

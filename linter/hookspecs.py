@@ -55,7 +55,7 @@ def dblint_fix_handlers() -> dict[str, Callable[..., Any]]:
 
     A handler is called as ``handler(ctx=ctx, rule=rule, conn=conn)`` inside the engine's fix
     transaction (and, read-only, for ``--diff``) with the rule's :class:`linter.kinds.base.Context`,
-    the :class:`linter.rules.Rule` and the connection (to read from, never to write with), and
+    the :class:`linter.load.rules.Rule` and the connection (to read from, never to write with), and
     returns the list of :class:`linter.kinds.base.FixStep` to execute (set-based DML), so
     ``--diff`` can show them and ``--fix`` runs them.
     """

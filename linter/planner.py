@@ -35,7 +35,7 @@ from linter.kinds.base import Check, Example
 
 if TYPE_CHECKING:
     from linter.engine import Result, Runner
-    from linter.rules import Rule
+    from linter.load.rules import Rule
 
 # Rough relative cost, to start the heaviest tasks first (they bound the wall time).
 _COST = {"unique": 4, "row_exists": 3, "reference": 3, "foreign_keys": 3, "sql": 2}

@@ -5,7 +5,7 @@ import json
 import pytest
 from users_support import demo_args
 
-from linter import baseline
+from linter.adopt import baseline
 
 
 def _config(tmp_path, text):

@@ -402,7 +402,7 @@ def test_config_errors_name_file_and_line(project: Path) -> None:
 
 def test_password_with_url_characters_from_environment(project: Path) -> None:
     """A password such as "p@ss/w:rd#1" works in ${...} and is never printed, encoded or not."""
-    from linter.config import load_config
+    from linter.load.config import load_config
 
     (project / "dblint.yaml").write_text(
         "database: {url: 'mysql+pymysql://u:${DBLINT_TEST_PW}@127.0.0.1:1/db'}\n"

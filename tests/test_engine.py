@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from linter import db
 from linter.engine import Runner
 from linter.kinds.base import Check, Context, Kind, Params
-from linter.rules import Rule, RuleSpec
+from linter.load.rules import Rule, RuleSpec
 
 
 class BrokenParams(Params):

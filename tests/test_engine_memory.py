@@ -4,7 +4,7 @@ back the fix transaction (it did, when reflection borrowed a pooled connection).
 from pathlib import Path
 
 from linter.app import App
-from linter.config import Config
+from linter.load.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 

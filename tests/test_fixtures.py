@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from users_support import DEMO_RULES
 
-from linter import fixtures
+from linter.targets import fixture_files as fixtures
 
 SCHEMA = """
 CREATE TABLE discipline (UserGroupScopeId INTEGER PRIMARY KEY, Name VARCHAR(64) NOT NULL);

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from users_support import DEMO_RULES, demo_args
 
-from linter.progress import Progress, wanted
+from linter.report.progress import Progress, wanted
 
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
@@ -157,7 +157,7 @@ def test_progress_only_for_people_on_a_terminal():
 
 def test_machine_formats_say_so():
     from linter.app import App
-    from linter.config import Config
+    from linter.load.config import Config
 
     formats = App.load(Config()).formats
     assert {n for n, f in formats.items() if not f.machine} == {"text"}

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import yaml
 from users_support import DEMO_RULES, ROOT
 
-from linter import init as starter
-from linter.config import load_config
+from linter.commands import init_config as starter
+from linter.load.config import load_config
 
 
 def test_init_writes_a_config_that_dblint_check_uses(demo_db, dblint_run, tmp_path):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from linter import hookdoc, plugins, rules
+from linter import hookdoc
 from linter.app import App
-from linter.config import Config
+from linter.load import plugins, rules
+from linter.load.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS_DOC = ROOT / "docs" / "packs.md"

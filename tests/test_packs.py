@@ -10,8 +10,8 @@ import warnings
 
 import pytest
 
-from linter import plugins
 from linter.errors import DblintError
+from linter.load import plugins
 
 
 def fake_dist(tmp_path, monkeypatch, body, rules_yaml=None, version="1.2.3"):

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 import yaml
 
 from linter.app import App
-from linter.config import Config
 from linter.kinds.base import Check
 from linter.kinds.not_null import NotNull as NotNullKind
-from linter.rules import Rule, RuleSpec
+from linter.load.config import Config
+from linter.load.rules import Rule, RuleSpec
 
 TABLES = {
     "parent": {

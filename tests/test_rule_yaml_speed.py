@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from linter import rules
 from linter.errors import RuleFileError
+from linter.load import yamlfile
 
 TEXT = "rules:\n  - id: A001\n    kind: not_null\n    params: {table: t, column: c}\n"
 
@@ -14,15 +14,15 @@ TEXT = "rules:\n  - id: A001\n    kind: not_null\n    params: {table: t, column:
 @pytest.mark.parametrize("fast", [True, False])
 def test_lines_and_refusals(monkeypatch, fast):
     if not fast:
-        monkeypatch.setattr(rules, "_FastLoader", None)
-    elif rules._FastLoader is None:
+        monkeypatch.setattr(yamlfile, "_FastLoader", None)
+    elif yamlfile._FastLoader is None:
         pytest.skip("PyYAML built without libyaml")
-    doc = rules.load_yaml(Path("r.yaml"), TEXT)
+    doc = yamlfile.load_yaml(Path("r.yaml"), TEXT)
     assert doc["rules"][0].line == 2 and doc["rules"][0].lines == {"id": 2, "kind": 3, "params": 4}
     with pytest.raises(RuleFileError, match=r"r.yaml:\d: anchors and aliases are not allowed"):
-        rules.load_yaml(Path("r.yaml"), "a: &x [1, 2]\nb: *x\n")
+        yamlfile.load_yaml(Path("r.yaml"), "a: &x [1, 2]\nb: *x\n")
     with pytest.raises(RuleFileError, match="r.yaml:2: duplicate key 'a'"):
-        rules.load_yaml(Path("r.yaml"), "a: 1\na: 2\n")
+        yamlfile.load_yaml(Path("r.yaml"), "a: 1\na: 2\n")
     with pytest.raises(RuleFileError, match="r.yaml:1: mapping keys must be plain scalars"):
-        rules.load_yaml(Path("r.yaml"), "? [1]\n: 2\n")
-    assert rules.load_yaml(Path("r.yaml"), "") is None
+        yamlfile.load_yaml(Path("r.yaml"), "? [1]\n: 2\n")
+    assert yamlfile.load_yaml(Path("r.yaml"), "") is None

@@ -214,7 +214,7 @@ def test_statement_timeout(dblint_db: TestDatabase, dblint_run: Any, tmp_path: P
 
 
 def test_timeouts_default_and_parse() -> None:
-    from linter.config import Config, DatabaseConfig
+    from linter.load.config import Config, DatabaseConfig
 
     assert (Config().database.statement_timeout, Config().database.lock_timeout) == (300.0, 10.0)
     db = DatabaseConfig.model_validate({"statement_timeout": "2m", "lock_timeout": "250ms"})

@@ -43,7 +43,7 @@ def test_wheel_ships_builtin_packs(tmp_path: Path) -> None:
     core = [line for line in proc.stdout.splitlines() if line.startswith("CORE001")]
     assert core and " core " in core[0], proc.stdout
     where = subprocess.run(
-        [str(py), "-c", "import linter.plugins as p; print(p.builtin_rules_dir())"],
+        [str(py), "-c", "import linter.load.plugins as p; print(p.builtin_rules_dir())"],
         cwd=work,
         capture_output=True,
         text=True,

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
 
-from linter import values
 from linter.db import Schema
+from linter.kinds import values
 
 
 class Params(BaseModel):
@@ -28,7 +28,7 @@ class FixModel(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     safety: Literal["safe", "unsafe"] = "unsafe"
     handler: str | None = None
-    # Rows this fix deletes are first copied to dblint_quarantine_<table> (see linter.quarantine).
+    # Rows this fix deletes are first copied to dblint_quarantine_<table> (see linter.fix.quarantine).
     quarantine: bool = False
 
 
@@ -49,7 +49,7 @@ class Context:
     schema: Schema
     variables: Mapping[str, Any] = field(default_factory=dict)
     rule_id: str = ""
-    # The run's configuration (linter.config.Config) for kinds that read the project around the
+    # The run's configuration (linter.load.config.Config) for kinds that read the project around the
     # database (migration files, models); None when the run has none (tests, library use).
     config: Any = None
     # One dict per run, shared by every rule's context: kinds cache work several rules need
@@ -195,7 +195,7 @@ class Kind(Generic[P, F]):
     def guaranteed(self, ctx: Context, params: P) -> str | None:
         """The database constraint that makes this rule pass whatever the data (e.g. ``NOT NULL on
         t.c``), or None. The planner then reports the rule as passing without running its query;
-        only return constraints the database enforces on every stored row (see linter.constraints)."""
+        only return constraints the database enforces on every stored row (see linter.db.constraints)."""
         return None
 
 

@@ -34,7 +34,7 @@ class NotNull(Kind[NotNullParams, NotNullFix]):
         return [params.table]
 
     def guaranteed(self, ctx: Context, params: NotNullParams) -> str | None:
-        from linter import constraints
+        from linter.db import constraints
 
         t = ctx.table(params.table)
         return constraints.not_null(ctx.schema, t, ctx.col(t, params.column))

@@ -55,7 +55,7 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
         return [params.table, params.references.table]
 
     def guaranteed(self, ctx: Context, params: ReferenceParams) -> str | None:
-        from linter import constraints
+        from linter.db import constraints
 
         if params.references.filter:
             return None  # the foreign key may point at parents the filter excludes

@@ -13,7 +13,7 @@ from pydantic import Field
 from linter.errors import RuleError
 from linter.hookspecs import hookimpl
 from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, count_of, fmt
-from linter.values import column_ref
+from linter.kinds.values import column_ref
 
 
 class TableFilter(Params):

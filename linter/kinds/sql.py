@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from pydantic import Field, field_validator
 from sqlalchemy.engine import Connection
 
-from linter import sqltext
+from linter.db import sqltext
 from linter.errors import RuleError
 from linter.hookspecs import hookimpl
 from linter.kinds.base import Check, Context, Example, FixModel, FixStep, Kind, Params, fmt
-from linter.values import jsonable
+from linter.kinds.values import jsonable
 
 _SELECT = re.compile(r"^\s*(\(\s*)*(select|with|values)\b", re.IGNORECASE)
 _DDL_WORDS = frozenset(

@@ -46,7 +46,7 @@ class Unique(Kind[UniqueParams, UniqueFix]):
         return [params.table]
 
     def guaranteed(self, ctx: Context, params: UniqueParams) -> str | None:
-        from linter import constraints
+        from linter.db import constraints
 
         t = ctx.table(params.table)
         cols = [ctx.col(t, c) for c in params.columns]

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from linter.errors import MissingObject, RuleError
 from linter.hookspecs import hookimpl
 from linter.kinds.base import Check, Context, Example, FixModel, FixStep, Kind, Params
-from linter.values import jsonable
+from linter.kinds.values import jsonable
 
 DATA = Path(__file__).resolve().parent / "data"
 MARK = "dblint:"  # prefix of temporary marker names; never left behind (the fix renames them)

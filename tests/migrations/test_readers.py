@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from linter.config import load_config
 from linter.errors import ConfigError
+from linter.load.config import load_config
 from linter.migrations import ProjectError, alembic_graph, django_graph
 
 

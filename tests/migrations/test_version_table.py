@@ -15,9 +15,9 @@ import yaml
 from alembic.util import CommandError
 from mig_projects import AlembicProject, write_config
 
-from linter.config import load_config
 from linter.errors import ConfigError
 from linter.kinds.base import Context
+from linter.load.config import load_config
 from linter.migrations import ProjectError, alembic_graph, project
 
 MODELS = """

@@ -237,8 +237,8 @@ def test_python_handler_steps_are_undone_too(dblint_db, tmp_path):
     import sqlalchemy as sa
 
     from linter.app import App
-    from linter.config import Config
-    from linter.undo import UndoLog
+    from linter.fix.undo import UndoLog
+    from linter.load.config import Config
 
     dblint_db.create(TABLES)
     before = dblint_db.checksum()
@@ -296,7 +296,7 @@ def test_python_handler_steps_are_undone_too(dblint_db, tmp_path):
     ],
 )
 def test_raw_statement_targets(sql, target):
-    from linter.undo import raw_target
+    from linter.fix.undo import raw_target
 
     assert raw_target(sql) == target
 
@@ -328,7 +328,7 @@ def test_an_existing_undo_file_is_never_overwritten(dblint_db, dblint_run, tmp_p
 def test_a_full_disk_while_writing_the_undo_rolls_the_fix_back(dblint_db, dblint_run, tmp_path, monkeypatch):
     import errno
 
-    from linter import undo as undo_mod
+    from linter.fix import undo as undo_mod
 
     dblint_db.create(TABLES)
     before = dblint_db.checksum()
@@ -356,8 +356,8 @@ def test_undo_on_in_memory_sqlite_keeps_the_fix_transaction(tmp_path):
     """The raw-SQL undo reflects its target table inside the fix: on an in-memory database (one
     connection) that must not roll the fix back."""
     from linter.app import App
-    from linter.config import Config
-    from linter.undo import UndoLog
+    from linter.fix.undo import UndoLog
+    from linter.load.config import Config
 
     rules = tmp_path / "m.yaml"
     rules.write_text(

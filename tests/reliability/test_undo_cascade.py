@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from reliability_support import apply_script
 
-from linter.cascade import CascadeError, Effects
 from linter.db import Schema
+from linter.fix.cascade import CascadeError, Effects
 
 SERVERS = pytest.mark.parametrize("dblint_db", ["postgresql", "mysql"], indirect=True)
 

@@ -17,7 +17,7 @@ PLUGIN = Path(__file__).resolve().parents[2] / "rules" / "specify" / "plugin.py"
 
 @pytest.fixture(scope="module")
 def plugin():  # type: ignore[no-untyped-def]
-    from linter.plugins import _load_pack_module
+    from linter.load.plugins import _load_pack_module
 
     return _load_pack_module("specify", PLUGIN)
 

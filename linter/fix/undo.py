@@ -17,12 +17,12 @@ Every fix statement goes through :meth:`UndoLog.execute`, inside the fix transac
 - With quarantine, a DELETE first copies its rows into ``dblint_quarantine_<table>`` and the undo
   puts them back from there.
 
-Values are SQL literals rendered by SQLAlchemy for the dialect (:mod:`linter.literals`). Each step's
+Values are SQL literals rendered by SQLAlchemy for the dialect (:mod:`linter.db.literals`). Each step's
 statements go to a temporary file as they are captured (rows are never all held in memory); the
 script is assembled in reverse step order and moved into place atomically BEFORE the transaction
 commits: a committed fix always has its undo script.
 
-What the database changes by itself is captured too (:mod:`linter.cascade`): rows other tables lose
+What the database changes by itself is captured too (:mod:`linter.fix.cascade`): rows other tables lose
 through ON DELETE CASCADE (re-inserted, parents first) or have rewritten by ON DELETE SET NULL /
 SET DEFAULT (old values restored). Fixes whose side effects cannot be captured exactly are refused
 (rolled back) unless ``--no-undo``: a table with triggers for the statement's event, a cycle of
@@ -47,12 +47,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.visitors import replacement_traverse
 
-from linter import quarantine as qmod
-from linter.cascade import CHANGING, CascadeError, Effect, Effects
 from linter.db import Schema, dialect_of, mask_text
+from linter.db.literals import literal, raw_column
 from linter.errors import DblintError, MissingObject, RuleError
+from linter.fix import quarantine as qmod
+from linter.fix.cascade import CHANGING, CascadeError, Effect, Effects
 from linter.kinds.base import FixStep
-from linter.literals import literal, raw_column
 
 PAGE = 500  # rows fetched and written per statement
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
-from linter.config import _DURATION, Config
 from linter.kinds.base import HandlerFix, Kind
-from linter.rules import RuleSpec
+from linter.load.config import DURATION, Config
+from linter.load.rules import RuleSpec
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -62,7 +62,7 @@ def config_schema() -> dict[str, Any]:
     schema.get("properties", {}).pop("source", None)  # where the file was found: not written in it
     # Durations are validated from text ("300ms", "10s", "5m") as well as numbers of seconds.
     duration = {
-        "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": _DURATION.pattern}]
+        "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": DURATION.pattern}]
     }
     for model in schema.get("$defs", {}).values():
         for name, prop in model.get("properties", {}).items():

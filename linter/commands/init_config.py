@@ -19,8 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from linter import db, plugins
+from linter import db
 from linter.errors import ConfigError
+from linter.load import plugins
 
 # Tables whose presence says a pack is meant for this database.
 PACK_MARKERS: dict[str, set[str]] = {

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from linter.config import Config
 from linter.errors import ConfigError, TargetError, one_line
-from linter.rules import Rule
+from linter.load.config import Config
+from linter.load.rules import Rule
 
 DUMP_SUFFIXES = (".sql",)
 JSON_SUFFIXES = (".json",)

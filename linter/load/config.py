@@ -13,16 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from linter.adoption import FixturesConfig, Suppression
 from linter.errors import ConfigError
-from linter.rules import _where, _words, first_error, load_yaml
+from linter.load.yamlfile import error_words, first_error, line_of, load_yaml
 
 CONFIG_NAMES = ("dblint.yaml", "dblint.yml")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|min|h)?\s*$")
+DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|min|h)?\s*$")
 
 
-MAX_DURATION = 2_000_000.0  # seconds (~23 days): PostgreSQL's timeouts are int milliseconds
+MAXDURATION = 2_000_000.0  # seconds (~23 days): PostgreSQL's timeouts are int milliseconds
 
 
 def parse_duration(value: Any) -> float:
@@ -32,16 +31,58 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, int | float):
         seconds = float(value)
     else:
-        m = _DURATION.match(str(value)[:100])
+        m = DURATION.match(str(value)[:100])
         if not m:
             raise ValueError(f"{str(value)[:40]!r} is not a duration (e.g. 10s, 300ms, 5m)")
         factor = {"ms": 0.001, "s": 1, None: 1, "m": 60, "min": 60, "h": 3600}[m.group(2)]
         seconds = float(m.group(1)) * factor
     if not seconds > 0:  # also NaN
         raise ValueError("must be positive")
-    if seconds > MAX_DURATION:
-        raise ValueError(f"must be at most {int(MAX_DURATION)} seconds")
+    if seconds > MAXDURATION:
+        raise ValueError(f"must be at most {int(MAXDURATION)} seconds")
     return seconds
+
+
+# --- adopting dblint on existing data: suppressions and Django fixture mappings ---------------
+
+
+class Suppression(BaseModel):
+    """A violation that is known and accepted: by rule (id or prefix), by table, by row key, or a
+    combination; the reason is required so the next reader knows why."""
+
+    model_config = ConfigDict(extra="forbid")
+    rule: str | None = None
+    table: str | None = None
+    key: dict[str, Any] | None = None
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _scoped(self) -> Suppression:
+        if not self.rule and not self.table:
+            raise ValueError("a suppression names a rule, a table, or both")
+        return self
+
+
+class DjangoModel(BaseModel):
+    """Where a Django model's fixture rows go: the table, its primary-key column, and field →
+    column names where they differ (a ForeignKey field ``discipline`` is column ``discipline_id``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    table: str
+    pk: str = "id"
+    columns: dict[str, str] = {}
+
+
+class FixturesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    django_models: dict[str, str | DjangoModel] = {}
+
+    def model(self, label: str) -> DjangoModel | None:
+        m = self.django_models.get(label) or self.django_models.get(label.lower())
+        return DjangoModel(table=m) if isinstance(m, str) else m
+
+
+# --- the config ----------------------------------------------------------------------------------
 
 
 class DatabaseConfig(BaseModel):
@@ -119,8 +160,8 @@ class Config(BaseModel):
     ignore: list[str] = []
     disable_packs: list[str] = []
     vars: dict[str, Any] = {}
-    suppress: list[Suppression] = []  # accepted violations (linter.baseline)
-    fixtures: FixturesConfig = FixturesConfig()  # fixture files as targets (linter.fixtures)
+    suppress: list[Suppression] = []  # accepted violations (linter.adopt.baseline)
+    fixtures: FixturesConfig = FixturesConfig()  # fixture files as targets (linter.targets.fixture_files)
     max_examples: int = Field(20, ge=0, le=100_000)
     jobs: int | None = Field(None, ge=1, le=256)
     migrations: MigrationsConfig = MigrationsConfig()
@@ -189,10 +230,10 @@ def _validate(data: Any, source: Path, raw: Any) -> Config:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
         err = first_error(exc, Config)
-        line = _where(source, raw, err["loc"]) if raw is not None else 0
+        line = line_of(source, raw, err["loc"]) if raw is not None else 0
         shown = _shown(source)
         where = f"{shown}:{line}" if line else shown
-        raise ConfigError(f"{where}: {_words(err)}") from None
+        raise ConfigError(f"{where}: {error_words(err)}") from None
     cfg.source = source.resolve()
     return cfg
 

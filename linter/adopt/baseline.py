@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from linter import db
-from linter.adoption import Suppression
 from linter.engine import Result, Runner
 from linter.errors import ConfigError
 from linter.kinds.base import Example
-from linter.rules import Rule
+from linter.load.config import Suppression
+from linter.load.rules import Rule
 
 FORMAT_VERSION = 1
 PAGE = 1000

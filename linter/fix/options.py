@@ -1,6 +1,6 @@
 """The safety net of one ``--fix`` run, assembled from flags and config: the undo script
-(:mod:`linter.undo`), quarantine (:mod:`linter.quarantine`) and the SQLite backup
-(:mod:`linter.backup`). The CLI passes :meth:`FixOptions.kwargs` to :meth:`Runner.fix`."""
+(:mod:`linter.fix.undo`), quarantine (:mod:`linter.fix.quarantine`) and the SQLite backup
+(:mod:`linter.fix.backup`). The CLI passes :meth:`FixOptions.kwargs` to :meth:`Runner.fix`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from linter.app import display_target
-from linter.backup import backup_path, sqlite_backup
-from linter.config import Config
 from linter.engine import Runner
-from linter.undo import UndoLog, default_path
+from linter.fix.backup import backup_path, sqlite_backup
+from linter.fix.undo import UndoLog, default_path
+from linter.load.config import Config
 
 
 @dataclass

@@ -43,7 +43,7 @@ BUILTIN_MODULES = (
 
 def builtin_rules_dir() -> Path:
     """Where the built-in YAML packs live: inside the wheel, or beside the package in a checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     installed = here / "rules"
     return installed if installed.is_dir() else here.parent / "rules"
 

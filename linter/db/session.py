@@ -1,72 +1,19 @@
-"""Connections: URL handling, read-only and write transactions per dialect, timeouts, and the
-schema resolver that maps names written in rule files to the database's real spelling."""
+"""Engines and transactions per dialect: timeouts on every connection, the read-only transaction
+of ``check`` and the one write transaction of ``--fix``."""
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine
 
-from linter.errors import MissingObject, TargetError, one_line
-
-SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".db3")
-
-
-def parse_target(target: str) -> URL:
-    """A SQLAlchemy URL, or a path to an SQLite file."""
-    if "://" in target:
-        try:
-            return make_url(target)
-        except Exception:
-            # Unparseable, but it may still hold a password: never echo the userinfo part.
-            shown = re.sub(r"(://[^/@]*?):[^/]*@", r"\1:***@", target)
-            raise TargetError(f"not a database URL: {mask_text(shown)}") from None
-    path = Path(target)
-    if not path.exists():
-        raise TargetError(f"no such database file: {target}")
-    if path.is_dir():
-        raise TargetError(f"{target} is a directory, not a database file")
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if head and head != b"SQLite format 3\x00":
-        raise TargetError(f"{target} is not an SQLite database")
-    return URL.create("sqlite", database=str(path.resolve()))
-
-
-def mask_url(url: URL | str) -> str:
-    if isinstance(url, str):
-        text = url
-        try:
-            url = make_url(text)
-        except Exception:
-            return mask_text(text)
-    return url.render_as_string(hide_password=True)
-
-
-_secrets: set[str] = set()
-
-
-def remember_secret(secret: str | None) -> None:
-    """Passwords seen in URLs are scrubbed from every message dblint prints."""
-    if secret:
-        from urllib.parse import quote, quote_plus
-
-        # The password as typed in a URL, too: percent-encoded forms must not leak either.
-        _secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
-
-
-def mask_text(text: str) -> str:
-    for secret in sorted(_secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+from linter.db.url import mask_text, mask_url, remember_secret
+from linter.errors import TargetError, one_line
 
 
 @dataclass(frozen=True)
@@ -253,122 +200,3 @@ def _connect(engine: Engine) -> Connection:
         # SQLAlchemy's pysqlite emits no BEGIN itself; we manage transactions explicitly.
         conn.connection.dbapi_connection.isolation_level = None  # type: ignore[union-attr]
     return conn
-
-
-class Schema:
-    """Resolves table and column names case-insensitively to the database's own spelling and
-    builds reflected :class:`sqlalchemy.Table` objects (columns, types, primary key) on demand.
-
-    Rule packs are written once (``discipline``, ``DisciplineID``) and work on MariaDB's
-    case-sensitive table names, PostgreSQL's folded lower case and SQLite alike. Thread-safe.
-    """
-
-    def __init__(self, engine: Engine | Connection, schema: str | None = None) -> None:
-        self._bind = engine
-        self.schema = schema
-        self.metadata = sa.MetaData()
-        self._lock = threading.RLock()
-        self._names: dict[str, str] | None = None
-        self._tables: dict[str, sa.Table] = {}
-        self.dialect = dialect_of(engine)
-        self._local = threading.local()
-
-    @contextmanager
-    def using(self, conn: Connection) -> Iterator[None]:
-        """Reflect through ``conn`` (the connection a rule runs on) in this thread. Reflecting through
-        the engine instead would borrow a second connection, which for an in-memory SQLite database
-        IS the same connection, and returning it to the pool would roll back dblint's transaction."""
-        previous = getattr(self._local, "conn", None)
-        self._local.conn = conn
-        try:
-            yield
-        finally:
-            self._local.conn = previous
-
-    @property
-    def bind(self) -> Engine | Connection:
-        return getattr(self._local, "conn", None) or self._bind
-
-    def inspector(self) -> sa.Inspector:
-        return sa.inspect(self.bind)
-
-    def _inspector(self) -> sa.Inspector:
-        return self.inspector()
-
-    def table_names(self) -> dict[str, str]:
-        with self._lock:
-            if self._names is None:
-                try:
-                    names = self._inspector().get_table_names(schema=self.schema)
-                    names += self._inspector().get_view_names(schema=self.schema)
-                except Exception as exc:
-                    raise TargetError(
-                        f"cannot read the schema of {mask_url(self._bind.engine.url)}: "
-                        f"{mask_text(one_line(str(exc)))}"
-                    ) from None
-                self._names = {}
-                for n in sorted(names):  # exact spelling wins over a case-variant
-                    self._names.setdefault(n.lower(), n)
-                for n in names:
-                    self._names[n] = n
-            return self._names
-
-    def has_table(self, name: str) -> bool:
-        names = self.table_names()
-        return name in names or name.lower() in names
-
-    def real_name(self, name: str) -> str:
-        names = self.table_names()
-        real = names.get(name) or names.get(name.lower())
-        if real is None:
-            raise MissingObject(f"table {name} does not exist")
-        return real
-
-    def table(self, name: str) -> sa.Table:
-        real = self.real_name(name)
-        with self._lock:
-            t = self._tables.get(real)
-            if t is None:
-                insp = self._inspector()
-                cols = insp.get_columns(real, schema=self.schema)
-                pk = set(insp.get_pk_constraint(real, schema=self.schema).get("constrained_columns") or [])
-                t = sa.Table(
-                    real,
-                    self.metadata,
-                    *[
-                        sa.Column(
-                            c["name"],
-                            c["type"],
-                            primary_key=c["name"] in pk,
-                            nullable=c.get("nullable", True),
-                        )
-                        for c in cols
-                    ],
-                    schema=self.schema,
-                )
-                self._tables[real] = t
-            return t
-
-    def column(self, table: sa.Table | str, name: str) -> sa.Column[object]:
-        t = self.table(table) if isinstance(table, str) else table
-        col = t.c.get(name)
-        if col is None:
-            lowered = name.lower()
-            for c in t.c:
-                if c.name.lower() == lowered:
-                    return c
-            raise MissingObject(f"column {t.name}.{name} does not exist")
-        return col
-
-    def primary_key(self, table: sa.Table) -> list[sa.Column[object]]:
-        return list(table.primary_key.columns)
-
-    def foreign_keys(self, table: str) -> list[dict[str, object]]:
-        real = self.real_name(table)
-        with self._lock:
-            fks = self._inspector().get_foreign_keys(real, schema=self.schema)
-            return cast("list[dict[str, object]]", list(fks))  # ReflectedForeignKeyConstraint dicts
-
-
-def env_url() -> str | None:
-    return os.environ.get("DBLINT_DATABASE_URL") or None
