@@ -20,10 +20,10 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,14 +31,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from linter import db
 from linter.errors import MissingObject, RuleError
-from linter.kinds.base import Check, Example
+from linter.kinds.base import Check, QueryCheck
 
 if TYPE_CHECKING:
     from linter.engine import Result, Runner
     from linter.load.rules import Rule
-
-# Rough relative cost, to start the heaviest tasks first (they bound the wall time).
-_COST = {"unique": 4, "row_exists": 3, "reference": 3, "foreign_keys": 3, "sql": 2}
 
 
 @dataclass
@@ -88,7 +85,7 @@ def plan(runner: Runner, rules: list[Rule], jobs: int = 1) -> tuple[list[Result]
         if why:
             res.reason = res.how = f"guaranteed by constraint {why}"
             continue
-        if check.scan is not None and runner.use_scans:
+        if isinstance(check, QueryCheck) and check.scan is not None and runner.use_scans:
             table, _ = check.scan
             task = scans.get(id(table))
             if task is None:
@@ -96,7 +93,7 @@ def plan(runner: Runner, rules: list[Rule], jobs: int = 1) -> tuple[list[Result]
                 tasks.append(task)
             task.items.append((res, check))
         else:
-            tasks.append(Task([(res, check)], cost=_COST.get(rule.kind.name, 2)))
+            tasks.append(Task([(res, check)], cost=rule.kind.cost))
     if jobs > 1 and runner.use_split:
         tasks = _split(tasks, jobs)
     tasks.sort(key=lambda t: -t.cost)  # stable: rule order within a cost class
@@ -115,7 +112,13 @@ def _split(tasks: list[Task], jobs: int) -> list[Task]:
     out: list[Task] = []
     for t in tasks:
         res, check = t.items[0]
-        if t.table is None and check.split_on is not None and check.probe is None and _plain(check):
+        if (
+            t.table is None
+            and isinstance(check, QueryCheck)
+            and check.split_on is not None
+            and check.probe is None
+            and check.windowable
+        ):
             res.how = f"split in {jobs} parts, count+examples in one query each"
             out += [Task(t.items, cost=t.cost, part=(k, jobs)) for k in range(jobs)]
         else:
@@ -130,39 +133,7 @@ def _hits(dialect: str, cond: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
 
 
 def _plain(check: Check) -> bool:
-    """A check whose count is the number of rows of ``query`` (not a kind's own count/examples)."""
-    if (
-        check.query is None
-        or type(check).count is not Check.count
-        or type(check).examples is not Check.examples
-    ):
-        return False
-    # Wrapped in a derived table, labels must differ case-insensitively (MariaDB: "Duplicate column
-    # name" for UserGroupScopeId beside UserGroupScopeID); such a check keeps its two queries.
-    labels = [str(k).lower() for k in check.query.selected_columns.keys()]
-    return len(labels) == len(set(labels))
-
-
-def _windowed(conn: Connection, check: Check, limit: int, dialect: str) -> tuple[int, list[Example]]:
-    """Count and the first ``limit`` examples in one query: the database computes the violating
-    rows once and the total rides along on every returned row.
-
-    PostgreSQL: a MATERIALIZED CTE counted by a scalar subquery, because with ``COUNT(*) OVER ()``
-    beside LIMIT its planner picks a fast-start (sort-based) plan that is slower to finish
-    (bench/ 1e6: 1.3 s instead of 1.9 s for the scoped unique rule). Elsewhere the window form."""
-    k = max(1, limit)
-    if dialect == "postgresql":
-        v = check.query.cte("dblint_v").prefix_with("MATERIALIZED")
-        total = sa.select(sa.func.count()).select_from(v).scalar_subquery().label("dblint_total")
-        q = sa.select(v, total).limit(k)
-    else:
-        sub = check.query.subquery("dblint_v")
-        q = sa.select(sub, sa.func.count().over().label("dblint_total")).limit(k)
-    rows = conn.execute(q).mappings().fetchmany(k)
-    if not rows:
-        return 0, []
-    examples = [check.example(cast("Mapping[str, Any]", r)) for r in rows[: max(0, limit)]]
-    return int(rows[0]["dblint_total"]), examples
+    return isinstance(check, QueryCheck) and check.windowable
 
 
 class Executor:
@@ -182,17 +153,16 @@ class Executor:
 
     def _part(self, conn: Connection, task: Task) -> None:
         """One part of a split check; the parts add up their counts and examples."""
-        assert task.part is not None and task.items[0][1].split_on is not None
         res, check = task.items[0]
-        (k, n), key = task.part, task.items[0][1].split_on
+        assert task.part is not None and isinstance(check, QueryCheck) and check.split_on is not None
+        (k, n), key = task.part, check.split_on
         rem = key % n
         # Remainders of negative values are negative on every dialect; NULL keys go to part 0.
         cond = sa.or_(rem == 0, key.is_(None)) if k == 0 else sa.or_(rem == k, rem == k - n)
         t0 = time.perf_counter()
         try:
             with conn.begin_nested():
-                part = replace(check, query=check.query.where(cond))
-                count, examples = _windowed(conn, part, self.runner.max_examples, self.dialect)
+                count, examples, _ = check.windowed(conn, self.runner.max_examples, cond)
         except (SQLAlchemyError, RuleError) as exc:
             from linter.engine import _explain
 
@@ -213,16 +183,8 @@ class Executor:
         limit = self.runner.max_examples
         try:
             with conn.begin_nested():  # one failing query must not poison the others
-                if (
-                    check.probe is not None
-                    and self.runner.use_window
-                    and not conn.execute(check.probe).scalar()
-                ):
-                    res.violations = 0
-                    res.how = "cheap probe found none"
-                elif _plain(check) and self.runner.use_window:
-                    res.violations, res.examples = _windowed(conn, check, limit, self.dialect)
-                    res.how = "count+examples in one query"
+                if self.runner.use_window:
+                    res.violations, res.examples, res.how = check.count_and_examples(conn, limit)
                 else:
                     res.violations = check.count(conn)
                     if res.violations:
@@ -244,7 +206,7 @@ class Executor:
         t0 = time.perf_counter()
         cols = []
         for i, (_, check) in enumerate(task.items):
-            assert check.scan is not None  # only checks with a scan are grouped into a scan task
+            assert isinstance(check, QueryCheck) and check.scan is not None  # only those are grouped
             cols.append(_hits(self.dialect, check.scan[1]).label(f"dblint_r{i}"))
         q = sa.select(*cols).select_from(task.table)
         try:

@@ -102,6 +102,37 @@ def split_statements(script: str, keep_comments: bool = True) -> list[str]:
     return out
 
 
+def without_comments(sql: str) -> str:
+    """``sql`` with every comment outside quotes replaced by a space (a ``--`` inside a string
+    stays), so the statement can be wrapped in a derived table."""
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(sql):
+        ch = sql[i]
+        if quote:
+            out.append(ch)
+            if ch == quote:
+                quote = ""  # a doubled quote re-opens at once on the next character
+        elif ch in "'\"`":
+            quote = ch
+            out.append(ch)
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = len(sql) if j < 0 else j
+            out.append(" ")
+            continue
+        elif sql.startswith("/*", i):
+            j = sql.find("*/", i)
+            i = len(sql) if j < 0 else j + 2
+            out.append(" ")
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def strip_comments(sql: str) -> str:
     sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.DOTALL)
     return re.sub(r"--[^\n]*", " ", sql)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from sqlalchemy.engine import Connection
 
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, Example, Kind, Params
+from linter.kinds.base import Check, ComputedCheck, Context, Example, Kind, Params
 from linter.migrations import compare, models, project
 
 
@@ -55,7 +55,7 @@ class Drift(Kind[DriftParams, Any]):
             live = compare.Live(conn, ctx)
             return list(getattr(self, f"_{params.check}")(ctx, target, live, params))
 
-        return project.FindingsCheck(compute)
+        return ComputedCheck(compute)
 
     def _missing_table(self, ctx: Context, target: models.Target, live: compare.Live, p: DriftParams) -> Any:
         for t in compare.model_tables(ctx, target.metadata, p.exclude):

@@ -29,7 +29,17 @@ from sqlalchemy.engine import Connection
 
 from linter.errors import MissingObject, RuleError
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, Example, FixModel, FixStep, Kind, Params, count_of
+from linter.kinds.base import (
+    Check,
+    ComputedCheck,
+    Context,
+    Example,
+    FixModel,
+    FixStep,
+    Kind,
+    Params,
+    count_of,
+)
 from linter.migrations import alembic_graph, django_graph, project
 
 CheckName = Literal[
@@ -99,7 +109,7 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
                 out += getattr(self, f"_alembic_{which}")(ctx, conn, al, project.alembic_rows(conn, ctx))
             return out
 
-        return project.FindingsCheck(compute)
+        return ComputedCheck(compute)
 
     # --- Django ---------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, count_of, fmt
+from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, count_of, fmt
 
 
 class NotNullParams(Params):
@@ -50,7 +50,7 @@ class NotNull(Kind[NotNullParams, NotNullFix]):
         t, c, where = self._where(ctx, params)
         pk = list(t.primary_key.columns) or [c]
         q = sa.select(*[k.label(k.name) for k in pk]).where(where)
-        return Check(
+        return QueryCheck(
             query=q,
             table=t.name,
             key=[k.name for k in pk],

@@ -24,16 +24,15 @@ others (PRE002).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from linter.errors import MissingObject, RuleError
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, Example, FixModel, FixStep, Kind, Params, count_of, fmt
-from linter.kinds.foreign_keys import _concat, _FkCheck, _orphans
+from linter.kinds import sqlbuild
+from linter.kinds.base import Check, Context, DeferredCheck, FixModel, FixStep, Kind, Params, count_of, fmt
 from linter.kinds.unique import Unique, UniqueFix, UniqueParams
 from linter.migrations import compare, models
 
@@ -59,54 +58,8 @@ TITLES = {
 }
 
 
-class LazyCheck(Check):
-    """A Check whose query needs the rule's connection to be built (the target schema of a Django
-    project depends on the rows of django_migrations)."""
-
-    def __init__(self, build: Callable[[Connection], Check]) -> None:
-        super().__init__(query=None, table="", key=[], message=lambda r: "")  # type: ignore[arg-type]
-        self._build = build
-        self._inner: Check | None = None
-
-    def _get(self, conn: Connection) -> Check:
-        if self._inner is None:
-            self._inner = self._build(conn)
-        return self._inner
-
-    def count(self, conn: Connection) -> int:
-        return self._get(conn).count(conn)
-
-    def examples(self, conn: Connection, limit: int) -> list[Example]:
-        return self._get(conn).examples(conn, limit)
-
-
-def _row(
-    t: sa.Table, key_cols: list[Any], detail: sa.ColumnElement[Any] | str
-) -> list[sa.ColumnElement[Any]]:
-    """The columns every branch selects (as CORE001's): table, key column names, key values, detail."""
-    return [
-        sa.literal(t.name, TEXT).label("table"),
-        sa.literal(",".join(k.name for k in key_cols), TEXT).label("key_names"),
-        _concat([sa.cast(k, TEXT) for k in key_cols]).label("key"),
-        (sa.literal(detail, TEXT) if isinstance(detail, str) else detail).label("detail"),
-    ]
-
-
 def _pk(t: sa.Table, fallback: list[Any]) -> list[Any]:
     return list(t.primary_key.columns) or fallback
-
-
-def _union(branches: list[sa.Select[Any]]) -> Check:
-    """ONE query for the whole model: a UNION ALL of every branch; examples keyed by each table's
-    own primary-key column names (CORE001's check class)."""
-    if not branches:
-        empty = sa.select(
-            *[sa.literal("", TEXT).label(n) for n in ("table", "key_names", "key", "detail")]
-        ).where(sa.false())
-        return Check(query=cast("sa.Select[Any]", empty), table="", key=["key"], message=lambda r: "")
-    q = sa.union_all(*branches).subquery("dblint_pre")
-    query = sa.select(q.c.table, q.c.key_names, q.c.key, q.c.detail)
-    return _FkCheck(query=query, table="", key=["key"], message=lambda r: r["detail"], table_column="table")
 
 
 def _fk_parts(fk: sa.ForeignKeyConstraint) -> tuple[list[str], str, list[str]]:
@@ -132,9 +85,9 @@ class PreMigration(Kind[PreParams, PreFix]):
                 ctx.cache["pre_migration:target"] = target  # for the fix, in the same run
             live = compare.Live(conn, ctx)
             branches = list(getattr(self, f"_{params.check}")(ctx, target, live, params))
-            return _union(branches)
+            return sqlbuild.union_check(branches)
 
-        return LazyCheck(build)
+        return DeferredCheck(build)
 
     # Each generator yields one SELECT (table, key, detail) per column or constraint.
 
@@ -152,7 +105,7 @@ class PreMigration(Kind[PreParams, PreFix]):
                     continue
                 col = ctx.col(db, c.name)
                 detail = f"{col.name} is NULL, but {target.source} declares it NOT NULL"
-                yield sa.select(*_row(db, _pk(db, [col]), detail)).where(col.is_(None))
+                yield sa.select(*sqlbuild.row(db, _pk(db, [col]), detail)).where(col.is_(None))
 
     def _unique(self, ctx: Context, target: models.Target, live: compare.Live, p: PreParams) -> Any:
         for t, lt, db in self._pairs(ctx, target, live, p):
@@ -164,11 +117,11 @@ class PreMigration(Kind[PreParams, PreFix]):
                 detail = (
                     sa.cast(sa.func.count(), TEXT)
                     + sa.literal(f" rows share ({shown}) = (", TEXT)
-                    + _concat([sa.cast(c, TEXT) for c in dcols])
+                    + sqlbuild.concat([sa.cast(c, TEXT) for c in dcols])
                     + sa.literal(f"): the UNIQUE ({shown}) of {target.source} cannot be added", TEXT)
                 )
                 yield (
-                    sa.select(*_row(db, dcols, detail))
+                    sa.select(*sqlbuild.row(db, dcols, detail))
                     .where(*[c.is_not(None) for c in dcols])
                     .group_by(*dcols)
                     .having(sa.func.count() > 1)
@@ -186,7 +139,7 @@ class PreMigration(Kind[PreParams, PreFix]):
                 ):
                     continue
                 try:
-                    yield _orphans(
+                    yield sqlbuild.orphans(
                         ctx,
                         db,
                         {
@@ -235,7 +188,7 @@ class PreMigration(Kind[PreParams, PreFix]):
                         )
                     )
                 if cond is not None and detail is not None:
-                    yield sa.select(*_row(db, _pk(db, [col]), detail)).where(cond)
+                    yield sa.select(*sqlbuild.row(db, _pk(db, [col]), detail)).where(cond)
 
     def _castable(self, ctx: Context, col: Any, kind: str) -> sa.ColumnElement[bool]:
         pattern = (

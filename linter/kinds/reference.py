@@ -14,7 +14,8 @@ from pydantic import Field, model_validator
 
 from linter.errors import RuleError
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, count_of, fmt
+from linter.kinds import sqlbuild
+from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, count_of, fmt
 
 
 class Target(Params):
@@ -44,6 +45,7 @@ class ReferenceFix(FixModel):
 
 class Reference(Kind[ReferenceParams, ReferenceFix]):
     name = "reference"
+    cost = 3
     Params = ReferenceParams
     Fix = ReferenceFix
 
@@ -75,7 +77,9 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
         pcols = [ctx.col(parent, c) for c in p.references.columns]
         pairs = []
         for c, pc in zip(cols, pcols, strict=True):
-            if p.case_insensitive and _is_text(c) and _is_text(pc):  # lower(integer) fails on PostgreSQL
+            if (
+                p.case_insensitive and sqlbuild.is_text(c) and sqlbuild.is_text(pc)
+            ):  # lower(integer) fails on PostgreSQL
                 pairs.append(sa.func.lower(pc) == sa.func.lower(c))
             else:
                 pairs.append(pc == c)
@@ -94,7 +98,7 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
             vals = ", ".join(f"{c.name}={fmt(r[c.name])}" for c in cols)
             return f"{vals} has no match in {target}"
 
-        return Check(
+        return QueryCheck(
             query=q,
             table=child.name,
             key=[c.name for c in (pk or cols)],
@@ -114,13 +118,7 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
         if fix.action == "delete":
             pk = list(child.primary_key.columns)
             if pk:
-                doomed = sa.select(*pk).where(where).subquery("dblint_doomed")
-                cond = (
-                    pk[0].in_(sa.select(doomed.c[0]))
-                    if len(pk) == 1
-                    else sa.tuple_(*pk).in_(sa.select(*doomed.c))
-                )
-                stmt = sa.delete(child).where(cond)
+                stmt = sqlbuild.delete_by_pk(child, sa.select(*pk).where(where))
             else:
                 stmt = sa.delete(child).where(where)
             return [FixStep(stmt, touched, f"delete orphan rows from {child.name}")]
@@ -135,13 +133,6 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
         missing = sa.select(*exprs).where(where).distinct()
         stmt = sa.insert(parent).from_select(names, missing)
         return [FixStep(stmt, count_of(missing), f"insert the missing {parent.name} rows")]
-
-
-def _is_text(c: Any) -> bool:
-    try:
-        return c.type.python_type is str
-    except NotImplementedError:
-        return False
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from linter.errors import RuleError
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, count_of, fmt
+from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, count_of, fmt
 from linter.kinds.values import column_ref
 
 
@@ -40,6 +40,7 @@ class RowExistsFix(FixModel):
 
 class RowExists(Kind[RowExistsParams, RowExistsFix]):
     name = "row_exists"
+    cost = 3
     Params = RowExistsParams
     Fix = RowExistsFix
 
@@ -76,7 +77,7 @@ class RowExists(Kind[RowExistsParams, RowExistsFix]):
         want = ", ".join(
             f"{k}={fmt(v) if column_ref(v) is None else v}" for k, v in params.require.match.items()
         )
-        return Check(
+        return QueryCheck(
             query=q,
             table=parent.name,
             key=[c.name for c in pk],

@@ -9,7 +9,7 @@ Fix: ``statements``, raw statements run in order inside the fix transaction."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from linter.db import sqltext
 from linter.errors import RuleError
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, Example, FixModel, FixStep, Kind, Params, fmt
+from linter.kinds.base import Check, Context, Finding, FixModel, FixStep, Kind, Params, fmt
 from linter.kinds.values import jsonable
 
 _SELECT = re.compile(r"^\s*(\(\s*)*(select|with|values)\b", re.IGNORECASE)
@@ -83,65 +83,103 @@ def _text(query: str, variables: Mapping[str, Any]) -> sa.TextClause:
     return t.bindparams(**{n: variables[n] for n in names}) if names else t
 
 
-class RawCheck(Check):
-    """A check over raw SQL: counted by wrapping a SELECT, or by paging through any other result."""
+_ORDER = re.compile(r"\sORDER\s+BY\s+([\w.]+(?:\s*,\s*[\w.]+)*)\s*$", re.IGNORECASE)
 
-    def __init__(self, query: str, variables: Mapping[str, Any], params: SqlParams) -> None:
-        self.raw = query.strip().rstrip(";")
-        self.variables = variables
-        self.params = params
-        super().__init__(query=None, table=params.table, key=params.key, message=lambda r: "")  # type: ignore[arg-type]
+
+def bare(sql: str) -> str:
+    """The statement without trailing semicolons and comments, so wrapping it in a derived table
+    cannot be swallowed by a ``-- comment`` or broken by a ``;``."""
+    return sqltext.without_comments(sql).strip().rstrip(";").strip()
+
+
+class RawSqlCheck(Check):
+    """The rows of one raw query (a ``TextClause`` with its bound variables): a SELECT, WITH …
+    SELECT or VALUES is counted in the database by wrapping it, and only ``limit`` rows come back;
+    anything else (a reading PRAGMA) is read a page at a time. ``finding`` renders one row."""
+
+    def __init__(
+        self,
+        clause: sa.TextClause,
+        finding: Callable[[Mapping[str, Any]], Finding],
+        *,
+        table: str = "",
+        key: Sequence[str] = (),
+    ) -> None:
+        self.clause = clause
+        self.finding = finding
+        self.table = table
+        self.key = key
+        self.raw = bare(clause.text)
 
     def _select(self) -> bool:
         return bool(_SELECT.match(self.raw))
 
+    def _wrap(self, outer: str) -> sa.TextClause:
+        # The newline keeps a comment inside the statement from swallowing the closing parenthesis.
+        wrapped = sa.text(outer.format(f"({self.raw}\n) dblint_q"))
+        binds = {k: v.value for k, v in self.clause._bindparams.items()}
+        return wrapped.bindparams(**binds) if binds else wrapped
+
+    def _rows(self) -> sa.TextClause:
+        # A derived table loses its ORDER BY (MariaDB drops it): re-apply a trailing one outside.
+        m = _ORDER.search(self.raw)
+        order = ", ".join(f"dblint_q.{c.strip().split('.')[-1]}" for c in m.group(1).split(",")) if m else ""
+        return self._wrap("SELECT * FROM {}" + (f" ORDER BY {order}" if order else ""))
+
     def count(self, conn: Connection) -> int:
         if self._select():
-            wrapped = f"SELECT COUNT(*) FROM ({self.raw}) AS dblint_q"
             try:
                 with conn.begin_nested():
-                    return int(conn.execute(_text(wrapped, self.variables)).scalar_one())
+                    return int(conn.execute(self._wrap("SELECT COUNT(*) FROM {}")).scalar_one())
             except sa.exc.DBAPIError as exc:
                 # PostgreSQL refuses a data-modifying WITH inside a subquery before the read-only
                 # transaction can: run it as written, so the refusal names the real reason.
                 if "must be at the top level" not in str(exc.orig):
                     raise
-        result = conn.execute(_text(self.raw, self.variables))
-        if not result.returns_rows:
-            return 0
-        n = 0
-        while chunk := result.fetchmany(1000):
-            n += len(chunk)
-        return n
+        return sum(1 for _ in self._all(conn, 1000, wrapped=False))
 
-    def example(self, r: Mapping[str, Any]) -> Example:
-        lowered = {k.lower(): v for k, v in r.items()}
-        keys = self.params.key or list(r.keys())[:1]
-        key = {k: jsonable(r[k] if k in r else lowered.get(k.lower())) for k in keys}
-        if self.params.message:
-            msg = self.params.message
-            for k, v in r.items():
-                msg = msg.replace("{" + k + "}", fmt(v))
-        else:
-            msg = ", ".join(f"{k}={fmt(v)}" for k, v in r.items())
-        return Example(self.params.table, key, msg)
-
-    def examples(self, conn: Connection, limit: int) -> list[Example]:
-        if limit <= 0 or not self._select():
+    def examples(self, conn: Connection, limit: int) -> list[Finding]:
+        if limit <= 0:
             return []
-        q = f"SELECT * FROM ({self.raw}) AS dblint_q"
-        rows = conn.execute(_text(q, self.variables)).mappings().fetchmany(limit)
-        return [self.example(cast("Mapping[str, Any]", r)) for r in rows]
+        if not self._select():
+            out = []
+            for f in self._all(conn, limit):
+                out.append(f)
+                if len(out) >= limit:
+                    break
+            return out
+        rows = conn.execute(self._rows()).mappings().fetchmany(limit)
+        return [self.finding(cast("Mapping[str, Any]", r)) for r in rows]
 
-    def stream(self, conn: Connection, page: int = 1000) -> Iterator[Example]:
-        # Raw SQL keeps its own row order; every row is one violation, read a page at a time.
-        q = f"SELECT * FROM ({self.raw}) AS dblint_q" if self._select() else self.raw
-        result = conn.execute(_text(q, self.variables), execution_options={"yield_per": page})
+    def stream(self, conn: Connection, page: int = 1000) -> Iterator[Finding]:
+        return self._all(conn, page)
+
+    def _all(self, conn: Connection, page: int, wrapped: bool = True) -> Iterator[Finding]:
+        if wrapped and self._select():
+            result = conn.execute(self._rows(), execution_options={"yield_per": page})
+        else:  # a server-side cursor takes only a SELECT: page through the plain result
+            result = conn.execute(self.clause)
         if not result.returns_rows:
             return
         for part in result.mappings().partitions(page):
             for r in part:
-                yield self.example(cast("Mapping[str, Any]", r))
+                yield self.finding(cast("Mapping[str, Any]", r))
+
+
+def _finding(params: SqlParams) -> Callable[[Mapping[str, Any]], Finding]:
+    def finding(r: Mapping[str, Any]) -> Finding:
+        lowered = {k.lower(): v for k, v in r.items()}
+        keys = params.key or list(r.keys())[:1]
+        key = {k: jsonable(r[k] if k in r else lowered.get(k.lower())) for k in keys}
+        if params.message:
+            msg = params.message
+            for k, v in r.items():
+                msg = msg.replace("{" + k + "}", fmt(v))
+        else:
+            msg = ", ".join(f"{k}={fmt(v)}" for k, v in r.items())
+        return Finding(params.table, key, msg)
+
+    return finding
 
 
 class Sql(Kind[SqlParams, SqlFix]):
@@ -165,7 +203,9 @@ class Sql(Kind[SqlParams, SqlFix]):
 
     def check(self, ctx: Context, params: SqlParams) -> Check:
         self._applies(ctx, params)
-        return RawCheck(params.query, ctx.variables, params)
+        return RawSqlCheck(
+            _text(params.query, ctx.variables), _finding(params), table=params.table, key=params.key
+        )
 
     def fix(self, ctx: Context, params: SqlParams, fix: SqlFix) -> list[FixStep]:
         self._applies(ctx, params)

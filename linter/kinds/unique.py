@@ -16,7 +16,8 @@ from pydantic import Field
 
 from linter.errors import RuleError
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, count_of, fmt
+from linter.kinds import sqlbuild
+from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, count_of, fmt
 
 
 class UniqueParams(Params):
@@ -35,6 +36,7 @@ class UniqueFix(FixModel):
 
 class Unique(Kind[UniqueParams, UniqueFix]):
     name = "unique"
+    cost = 4
     Params = UniqueParams
     Fix = UniqueFix
 
@@ -56,7 +58,7 @@ class Unique(Kind[UniqueParams, UniqueFix]):
             t,
             [*scope, *cols],
             nullable_ok=cols if params.nulls_distinct else [],
-            case_folded=[c for c in cols if _is_text(c)] if params.case_insensitive else [],
+            case_folded=[c for c in cols if sqlbuild.is_text(c)] if params.case_insensitive else [],
         )
 
     def _parts(
@@ -68,7 +70,7 @@ class Unique(Kind[UniqueParams, UniqueFix]):
         for name in [*p.scope, *p.columns]:
             c = ctx.col(t, name)
             e: sa.ColumnElement[Any] = c
-            if p.case_insensitive and name in p.columns and _is_text(c):
+            if p.case_insensitive and name in p.columns and sqlbuild.is_text(c):
                 e = sa.func.lower(c)
             keys.append((c.name, e))
             if p.nulls_distinct and name in p.columns:
@@ -105,7 +107,7 @@ class Unique(Kind[UniqueParams, UniqueFix]):
         # few values (one collection), which would leave the parts unbalanced.
         ordered = [e for _, e in keys[n_scope:]] + [e for _, e in keys[:n_scope]]
         ints = [e for e in ordered if isinstance(e, sa.Column) and isinstance(e.type, sa.Integer)]
-        return Check(
+        return QueryCheck(
             query=q,
             table=t.name,
             key=[name for name, _ in keys],
@@ -139,14 +141,8 @@ class Unique(Kind[UniqueParams, UniqueFix]):
             .where(*where)
             .subquery("dblint_ranked")
         )
-        # A derived table (not a plain subquery) so MariaDB accepts deleting from the table it reads.
         losers = sa.select(*[ranked.c[f"dblint_pk{i}"] for i in range(len(pk))]).where(ranked.c.dblint_rn > 1)
-        doomed = losers.subquery("dblint_doomed")
-        if len(pk) == 1:
-            cond = pk[0].in_(sa.select(doomed.c[0]))
-        else:
-            cond = sa.tuple_(*pk).in_(sa.select(*doomed.c))
-        stmt = sa.delete(t).where(cond)
+        stmt = sqlbuild.delete_by_pk(t, losers)
         return [
             FixStep(
                 stmt,
@@ -154,13 +150,6 @@ class Unique(Kind[UniqueParams, UniqueFix]):
                 f"delete duplicates from {t.name}, keeping the {fix.keep} of each group",
             )
         ]
-
-
-def _is_text(c: sa.ColumnElement[Any]) -> bool:
-    try:
-        return c.type.python_type is str
-    except NotImplementedError:
-        return False
 
 
 @hookimpl

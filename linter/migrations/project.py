@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from linter.errors import MissingObject
-from linter.kinds.base import Check, Context, Example
+from linter.kinds.base import Context
 from linter.migrations import alembic_graph, django_graph
 
 T = TypeVar("T")
@@ -164,26 +164,6 @@ def django_graph_for(conn: Connection, ctx: Context) -> django_graph.Graph | Non
         return None
     files = cached(ctx, "django_files", lambda: django_graph.read_all(apps))
     return django_graph.build(apps, django_rows(conn, ctx), files)
-
-
-class FindingsCheck(Check):
-    """Violations computed in Python from small inputs (migration files, the bookkeeping table,
-    the catalog) rather than one row query: ``compute(conn)`` runs inside the rule's read-only
-    transaction and returns the full list; the count is its length."""
-
-    def __init__(self, compute: Callable[[Connection], list[Example]]) -> None:
-        super().__init__(query=None, table="", key=[], message=lambda r: "")  # type: ignore[arg-type]
-        self._compute = compute
-        self._found: list[Example] | None = None
-
-    def count(self, conn: Connection) -> int:
-        self._found = self._compute(conn)
-        return len(self._found)
-
-    def examples(self, conn: Connection, limit: int) -> list[Example]:
-        if self._found is None:
-            self._found = self._compute(conn)
-        return self._found[:limit]
 
 
 def rel(ctx: Context, path: Path) -> str:

@@ -29,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import field_validator
 from sqlalchemy.engine import Connection
 
+from linter.db import sqltext
 from linter.errors import MissingObject, RuleError
 from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, Example, FixModel, FixStep, Kind, Params
+from linter.kinds.base import Check, Context, Finding, FixStep, Kind
+from linter.kinds.sql import RawSqlCheck, SqlFix, SqlParams
 from linter.kinds.values import jsonable
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -71,7 +73,7 @@ def datamodel(version: str) -> dict[str, Any]:
 def uniqueness_rules() -> list[dict[str, Any]]:
     """Specify's default uniqueness rules, numbered, with the scope that makes a rule global."""
     raw = json.loads((DATA / "uniqueness_rules.json").read_text(encoding="utf-8"))
-    out = []
+    out: list[dict[str, Any]] = []
     for model, rules in raw.items():
         for r in rules:
             fields, scopes = r["rule"]
@@ -170,7 +172,6 @@ DATASETS: dict[str, Callable[[str], Rows]] = {
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _STRLIST = re.compile(r"STRLIST\(([^()]*)\)")
 _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
-_ORDER = re.compile(r"\sORDER BY\s+([\w.]+(?:\s*,\s*[\w.]+)*)\s*;?\s*$", re.IGNORECASE)
 
 
 def _strlist(dialect: str, expr: str) -> str:
@@ -224,46 +225,18 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
     return sa.text(text).bindparams(**params) if params else sa.text(text)
 
 
-class SpecCheck(Check):
-    """The rows of one raw query: counted in the database, a bounded number of examples fetched."""
+def _finding(params: SpecSqlParams) -> Callable[[Mapping[str, Any]], Finding]:
+    """A row (column names compared case-insensitively) as a finding: ``message`` and ``group`` are
+    ``{column}`` templates; without a message, every column as ``name=value``."""
 
-    def __init__(self, clause: sa.TextClause, params: SpecSqlParams) -> None:
-        self.clause = clause
-        self.params = params
-        super().__init__(
-            query=None,
-            table=params.table,
-            key=params.key,
-            message=lambda r: "",  # type: ignore[arg-type]
-        )
+    def finding(r: Mapping[str, Any]) -> Finding:
+        row = {k.lower(): v for k, v in r.items()}
+        keys = params.key or list(row)[:1]
+        msg = params.message or ", ".join(f"{k}={_plain(v)}" for k, v in row.items())
+        key = {k: jsonable(row.get(k.lower())) for k in keys}
+        return Finding(params.table, key, _fill(msg, row), _fill(params.group, row))
 
-    def _wrap(self, outer: str) -> sa.TextClause:
-        inner = self.clause.text.strip().rstrip(";")
-        wrapped = sa.text(outer.format(inner))
-        binds = {k: v.value for k, v in self.clause._bindparams.items()}
-        return wrapped.bindparams(**binds) if binds else wrapped
-
-    def count(self, conn: Connection) -> int:
-        return int(conn.execute(self._wrap("SELECT COUNT(*) FROM ({}) dblint_q")).scalar_one())
-
-    def examples(self, conn: Connection, limit: int) -> list[Example]:
-        if limit <= 0:
-            return []
-        # A derived table loses its ORDER BY (MariaDB drops it): re-apply a trailing one outside.
-        m = _ORDER.search(self.clause.text)
-        order = ", ".join(f"dblint_q.{c.strip().split('.')[-1]}" for c in m.group(1).split(",")) if m else ""
-        outer = "SELECT * FROM ({}) dblint_q" + (f" ORDER BY {order}" if order else "")
-        rows = conn.execute(self._wrap(outer)).mappings().fetchmany(limit)
-        out = []
-        for r in rows:
-            row = {k.lower(): v for k, v in r.items()}
-            keys = self.params.key or list(row)[:1]
-            msg = self.params.message or ", ".join(f"{k}={_plain(v)}" for k, v in row.items())
-            msg = _fill(msg, row)
-            group = _fill(self.params.group, row)
-            key = {k: jsonable(row.get(k.lower())) for k in keys}
-            out.append(Example(self.params.table, key, msg, group))
-        return out
+    return finding
 
 
 def _fill(template: str, row: Mapping[str, Any]) -> str:
@@ -278,19 +251,25 @@ def _plain(v: Any) -> str:
     return "NULL" if v is None else str(v)
 
 
-class SpecSqlParams(Params):
-    query: str = Field(min_length=1)
-    key: list[str] = []
-    table: str = ""
-    message: str = ""
+class SpecSqlParams(SqlParams):
+    """The ``sql`` kind's params, plus what Specify's repairs need."""
+
     group: str = ""  # heading the text report groups examples under, e.g. "Discipline: {discipline}"
     requires: list[str] = []  # tables or table.column that must exist, else the rule is skipped
-    dialects: list[str] = []
     define: dict[str, str] = {}  # named sub-queries: {name} in the query and the fix statements
 
+    @field_validator("define")
+    @classmethod
+    def _reading_definitions(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, fragment in v.items():
+            problem = sqltext.check_query_problem(fragment)
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+        return v
 
-class SpecSqlFix(FixModel):
-    statements: list[str] = Field(min_length=1)
+
+class SpecSqlFix(SqlFix):
+    """The ``sql`` kind's fix: raw statements, vetted the same way."""
 
 
 def require(ctx: Context, names: Sequence[str]) -> None:
@@ -322,7 +301,9 @@ class SpecifySql(Kind[SpecSqlParams, SpecSqlFix]):
 
     def check(self, ctx: Context, params: SpecSqlParams) -> Check:
         self._applies(ctx, params)
-        return SpecCheck(expand(params.query, ctx, params.define), params)
+        return RawSqlCheck(
+            expand(params.query, ctx, params.define), _finding(params), table=params.table, key=params.key
+        )
 
     def fix(self, ctx: Context, params: SpecSqlParams, fix: SpecSqlFix) -> list[FixStep]:
         self._applies(ctx, params)
