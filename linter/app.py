@@ -1,9 +1,8 @@
-"""Putting a run together from config, flags and plugins: used by the CLI and by the pytest
-fixture, so both load rules exactly the same way."""
+"""Loading: config, plugins, rules and variables put together (:class:`App`), the same way for every
+command and for the pytest fixture. A check run (linter.run) takes an App and its options."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +10,7 @@ from typing import Any
 
 import yaml
 
-from linter import db
-from linter.engine import Result, Runner
-from linter.errors import ConfigError, DblintError, TargetError, shown
+from linter.errors import ConfigError, shown
 from linter.load import plugins, rules
 from linter.load.config import Config
 
@@ -73,38 +70,9 @@ class App:
         return rules.select(self.ruleset.rules, sel, ign)
 
     def target_url(self, target: str | None) -> Any:
-        raw = target or self.config.database.url or db.env_url()
-        if not raw:
-            raise TargetError(
-                "no database: give a TARGET (URL or SQLite file), database.url in the config, "
-                "or DBLINT_DATABASE_URL"
-            )
-        if target is None and "://" not in raw:
-            raw = str((self.config.root / raw).resolve()) if not os.path.isabs(raw) else raw
-        return db.parse_target(raw)
+        from linter.targets.target import resolve_url
 
-    def runner(
-        self, target: str | None, rules_: Sequence[rules.Rule], *, jobs: int | None = None, **kw: Any
-    ) -> Runner:
-        url = self.target_url(target)
-        timeouts = db.Timeouts(self.config.database.statement_timeout, self.config.database.lock_timeout)
-        if jobs is None:
-            # check only reads, so SQLite files run rules in parallel too (one connection each);
-            # an in-memory SQLite database is narrowed to one connection by the planner.
-            jobs = self.config.jobs or (os.cpu_count() or 1)
-        engine = db.create_engine(url, pool_size=max(5, jobs + 1), timeouts=timeouts)
-        return Runner(
-            engine,
-            rules_,
-            variables=self.variables,
-            handlers=self.handlers,
-            timeouts=timeouts,
-            max_examples=kw.pop("max_examples", self.config.max_examples),
-            jobs=jobs,
-            schema=self.config.database.schema_name,
-            config=self.config,
-            **kw,
-        )
+        return resolve_url(target, self.config)
 
 
 def parse_vars(items: Iterable[str]) -> dict[str, Any]:
@@ -121,18 +89,9 @@ def parse_vars(items: Iterable[str]) -> dict[str, Any]:
 
 
 def display_target(url: Any) -> str:
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        try:
-            return os.path.relpath(url.database)
-        except ValueError:
-            return str(url.database)
-    return db.mask_url(url)
+    from linter.targets.target import display_name
+
+    return display_name(url)
 
 
-def exit_code(results: Sequence[Result]) -> int:
-    if any(r.status == "error" for r in results):
-        return 2
-    return 1 if any(r.status == "fail" for r in results) else 0
-
-
-__all__ = ["App", "DblintError", "display_target", "exit_code", "parse_vars"]
+__all__ = ["App", "display_target", "parse_vars"]

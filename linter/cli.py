@@ -1,9 +1,8 @@
-"""The command line: commands and flags only; the work happens in linter.app and linter.engine."""
+"""The command line: commands and flags only; a check is a :class:`linter.run.CheckRun`."""
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -216,136 +215,18 @@ def check(
 ) -> None:
     """Check TARGET databases (SQLAlchemy URLs, SQLite files, .sql dumps or Django JSON fixtures)
     against the loaded rules."""
-    import os
+    from linter.run import CheckOptions, CheckRun, write_output
 
-    from linter.adopt import baseline
-    from linter.app import display_target
-    from linter.engine import FixFailed
-    from linter.errors import ConfigError
-    from linter.report import exit_code as policy
-    from linter.report.base import Report
-    from linter.report.progress import Progress, wanted
-    from linter.targets import fixture_files as fixtures
-
-    if fix and diff:
-        raise ConfigError("--fix and --diff exclude each other: --diff shows what --fix would do")
-    if write_baseline_path and len(targets) > 1:
-        raise ConfigError("--write-baseline records one database: give one TARGET")
-    for flag, given in (
-        ("--undo-file", undo_file),
-        ("--no-undo", no_undo),
-        ("--quarantine", quarantine),
-        ("--backup", backup),
-    ):
-        if given and not fix:
-            raise ConfigError(f"{flag} only applies with --fix")
-    if undo_file and no_undo:
-        raise ConfigError("--undo-file and --no-undo exclude each other")
+    opts = CheckOptions(
+        selected, ignored, fix, unsafe_fixes, diff, fmt, output, max_examples, jobs, timings, undo_file,
+        no_undo, quarantine, backup, verbose, baseline_path, write_baseline_path, statistics, quiet,
+        exit_zero, fail_on,
+    )  # fmt: skip
+    opts.validate(targets)
     app = _app(config_path, rule_paths, disabled_packs, variables)
-    formatter_cls = app.formats.get(fmt)
-    if formatter_cls is None:
-        raise ConfigError(f"unknown format {fmt!r} (known: {', '.join(sorted(app.formats))})")
-    formatter = formatter_cls()
-    chosen = app.select(selected, ignored)
-    limit = app.config.max_examples if max_examples is None else max_examples
-    adopt = baseline.Adoption(
-        baseline.Suppressions(app.config.suppress),
-        baseline.load(baseline_path) if baseline_path else None,
-        limit,
-    )
-    to_run, suppressed = adopt.split(chosen)
-    show_progress = wanted(
-        sys.stderr, machine=formatter.machine or statistics, to_file=output is not None, quiet=quiet
-    )
-    color = not formatter.machine and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-    docs: list[str] = []
-    all_results: list[Any] = []
-    code = 0
-    for n, target in enumerate(targets or (None,)):
-        start = time.monotonic()
-        progress = Progress(sys.stderr, start=start) if show_progress else None
-        ft = fixtures.open_target(target, app.config, fix=fix)  # a dump or JSON fixture: a scratch database
-        runner = app.runner(
-            ft.target,
-            fixtures.visible(to_run, ft.tables),
-            jobs=jobs,
-            max_examples=limit,
-            on_progress=progress,
-        )
-        url_shown = ft.display or display_target(runner.engine.url)
-        scratch = ft.scratch is not None  # a dump or fixture: an undo of the scratch copy would be no use
-        if backup and (runner.dialect != "sqlite" or scratch):
-            runner.engine.dispose()
-            ft.close()
-            raise ConfigError(
-                "--backup copies SQLite database files only; on a server, the undo script "
-                "(or the server's dump tool) is the way back"
-            )
-        extra: dict[str, Any] = {}
-        try:
-            results = runner.check()
-            if progress:
-                progress.clear()
-            if timings:
-                from linter.report.timings import timing_table
-
-                click.echo(timing_table(results, time.monotonic() - start, runner.jobs), err=True)
-            mode, fix_error = "check", None
-            if write_baseline_path:
-                baseline.write_and_report(runner, results, write_baseline_path, adopt)
-            if diff:
-                mode = "diff"
-                runner.diff(adopt.fixable(results), unsafe_fixes)
-            elif fix:
-                mode = "fix"
-                from linter.fix.options import fix_options
-
-                opts = fix_options(app.config, runner, undo_file, n, no_undo or scratch, quarantine, backup)
-                try:
-                    results = runner.fix(adopt.fixable(results), unsafe_fixes, **opts.kwargs())
-                    ft.fixed(results)
-                except FixFailed as exc:
-                    fix_error = str(exc)
-                for line in opts.announce():
-                    click.echo(f"dblint: {line}", err=True)
-                extra.update(opts.report())
-            results, adopted = adopt.apply(runner, adopt.merge(chosen, results, suppressed))
-            if ft.tables is not None:
-                # A fixture file holds a few tables: rules that cannot apply to it are noise there.
-                results = [r for r in results if r.status != "skipped"]
-        finally:
-            runner.engine.dispose()
-            ft.close()
-        report = Report(
-            url_shown,
-            results,
-            mode,
-            unsafe_fixes,
-            fix_error,
-            limit,
-            verbose,
-            color,
-            {**(adopted or {}), **extra},
-            quiet=quiet,
-        )
-        docs.append(formatter.render(report))
-        all_results += results
-        code = max(
-            code, policy.exit_code(results, fail_on=fail_on, exit_zero=exit_zero, fix_failed=bool(fix_error))
-        )
-
-    if statistics:
-        from linter.report.statistics import render
-
-        text = render(all_results, fmt)
-    else:
-        text = formatter.join(docs)
+    text, code = CheckRun(app, opts, lambda line: click.echo(f"dblint: {line}", err=True)).run(targets)
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+        write_output(output, text)
     else:
         click.echo(text, nl=False)
     sys.exit(code)

@@ -98,7 +98,7 @@ def test_suppressions_by_rule_table_and_key(demo_db, dblint_run, tmp_path):
     assert res.json()["suppressed"] == 3
     whole = _config(tmp_path, "suppress: [{rule: DEMO00, reason: not ours}]\n")
     res = dblint_run(*demo_args(demo_db, "--config", whole, "--format", "json"))
-    assert res.exit_code == 0
+    assert res.exit_code == 2 and "no selected rule could run" in res.stderr  # everything suppressed
     assert (
         res.rule("DEMO001")["status"] == "skipped"
         and "suppressed in config: not ours" in res.rule("DEMO001")["reason"]

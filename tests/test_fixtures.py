@@ -90,6 +90,8 @@ def test_dump_with_nothing_to_fix_is_left_as_written(tmp_path, dblint_run):
     handmade = tmp_path / "clean.sql"
     handmade.write_text(
         "-- hand written\ncreate table discipline (UserGroupScopeId integer primary key, Name text);\n"
+        "create table spappresourcedir (SpAppResourceDirID integer primary key, DisciplineID integer,\n"
+        "  CollectionID integer, UserType text, IsPersonal integer, DisciplineType text);\n"
     )
     assert run_in(tmp_path, dblint_run, "clean.sql", "--fix", "--select", "DEMO001").exit_code == 0
     assert handmade.read_text().startswith("-- hand written\n")

@@ -1,4 +1,4 @@
-"""The check planner (linter/planner.py) gives the same answers as one query per rule, on every
+"""The check planner (linter/check/planner.py) gives the same answers as one query per rule, on every
 dialect, and trusts only constraints the database really enforces."""
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ import sqlalchemy as sa
 import yaml
 
 from linter.app import App
+from linter.check.executor import check_target
+from linter.check.planner import PlanOptions
 from linter.kinds.base import Check
 from linter.kinds.not_null import NotNull as NotNullKind
 from linter.load.config import Config
 from linter.load.rules import Rule, RuleSpec
+from linter.targets.target import open_target
 
 TABLES = {
     "parent": {
@@ -117,13 +120,20 @@ def _app(tmp_path: Path, rules: list[dict]) -> App:
     return App.load(Config(), extra_rules=[path], builtin_packs=False)
 
 
-def _check(app: App, url: str, *, plan: bool, jobs: int, max_examples: int = 20):
-    runner = app.runner(url, app.ruleset.rules, jobs=jobs, max_examples=max_examples)
-    runner.use_constraints = runner.use_scans = runner.use_window = runner.use_split = plan
+def _run(app: App, url: str, rules, *, options: PlanOptions, max_examples: int = 20):
+    target = open_target(
+        url, config=app.config, variables=app.variables, handlers=app.handlers, jobs=options.jobs
+    )
     try:
-        return {r.rule.id: r for r in runner.check()}
+        return {r.rule.id: r for r in check_target(target, rules, options, max_examples)[0]}
     finally:
-        runner.engine.dispose()
+        target.close()
+
+
+def _check(app: App, url: str, *, plan: bool, jobs: int, max_examples: int = 20):
+    # plan=False: no shortcut at all, one count query and one examples query per rule.
+    options = PlanOptions(plan, plan, plan, plan, jobs)
+    return _run(app, url, app.ruleset.rules, options=options, max_examples=max_examples)
 
 
 def _summary(results, limit: int):
@@ -306,11 +316,7 @@ def test_broken_condition_does_not_take_down_its_shared_scan(dblint_db, tmp_path
     app = _app(tmp_path, RULES[:1])
     good = app.ruleset.rules[0]
     bad = Rule(RuleSpec(id="X001", kind="div_by_zero"), _DivByZero(), good.params, None, Path("x.yaml"), 1)
-    runner = app.runner(dblint_db.url_string, [good, bad], jobs=1)
-    try:
-        res = {r.rule.id: r for r in runner.check()}
-    finally:
-        runner.engine.dispose()
+    res = _run(app, dblint_db.url_string, [good, bad], options=PlanOptions())
     assert res["P001"].status == "fail" and res["P001"].violations == 2
     assert res["X001"].status == "error" and "division by zero" in res["X001"].reason
 

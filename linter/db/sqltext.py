@@ -194,3 +194,111 @@ def fix_statement_problem(statement: str) -> str | None:
             f"{word.upper()} would break the single fix transaction dblint commits or rolls back as a whole"
         )
     return None
+
+
+# --- tokens, and what a raw fix statement writes --------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<comment>--[^\n]*|/\*.*?(?:\*/|$))
+      | (?P<string>'(?:[^']|'')*'?)
+      | (?P<ident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?)
+      | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+      | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)
+      | (?P<op>::|<=|>=|<>|!=|\|\||.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def tokens(sql: str) -> list[tuple[str, str]]:
+    """``(kind, text)`` of every token outside comments: word, ident (quoted), string, number, op."""
+    out = []
+    for m in _TOKEN.finditer(sql):
+        kind = m.lastgroup or "op"
+        if kind not in ("space", "comment"):
+            out.append((kind, m.group(0)))
+    return out
+
+
+def _name(tok: tuple[str, str]) -> str | None:
+    kind, text = tok
+    if kind == "word":
+        return text
+    if kind == "ident" and len(text) >= 2:
+        q = text[0]
+        if q == "[":
+            return text[1:-1]
+        return text[1:-1].replace(q * 2, q)
+    return None
+
+
+_SET_END = frozenset({"where", "from", "returning", "order", "limit"})
+
+
+def write_target(sql: str) -> tuple[str, list[str] | None] | None:
+    """The table a raw INSERT / REPLACE / UPDATE / DELETE writes and the columns it sets (None for
+    a DELETE, or an INSERT without a column list), or None when that cannot be told (another
+    statement, a schema-qualified or multi-table target)."""
+    toks = tokens(sql)
+    words = [t[1].lower() if t[0] == "word" else "" for t in toks]
+    i = 0
+    if words[:1] == ["update"]:
+        i = 2 if words[1:2] == ["only"] else 1
+    elif words[:2] == ["delete", "from"]:
+        i = 2
+    elif words[:2] in (["insert", "into"], ["replace", "into"]):
+        i = 2
+    elif words[:2] == ["insert", "or"] and words[3:4] == ["into"]:
+        i = 4
+    else:
+        return None
+    if i >= len(toks):
+        return None
+    table = _name(toks[i])
+    if table is None or (i + 1 < len(toks) and toks[i + 1][1] in (".", ",")):
+        return None  # schema-qualified, or several tables
+    rest = toks[i + 1 :]
+    if words[0] == "delete":
+        return table, None
+    if words[0] == "update":
+        return _update_columns(table, rest)
+    if rest and rest[0][1] == "(":
+        cols: list[str] = []
+        for tok in rest[1:]:
+            if tok[1] == ")":
+                return table, cols
+            if tok[1] != ",":
+                name = _name(tok)
+                if name is None:
+                    return table, None
+                cols.append(name)
+    return table, None
+
+
+def _update_columns(table: str, rest: list[tuple[str, str]]) -> tuple[str, list[str] | None] | None:
+    head = [t[1].lower() for t in rest[:1]]
+    if head != ["set"]:
+        return None  # UPDATE a JOIN b …, an alias: other tables may change too
+    cols, depth, expect_col = [], 0, True
+    for j, tok in enumerate(rest[1:], 1):
+        text = tok[1]
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif depth == 0 and tok[0] == "word" and text.lower() in _SET_END:
+            break
+        elif depth == 0 and text == ",":
+            expect_col = True
+        elif expect_col and depth == 0 and text == ".":
+            continue
+        elif expect_col and depth == 0:
+            name = _name(tok)
+            if name is None:
+                return table, None
+            nxt = rest[j + 1][1] if j + 1 < len(rest) else ""
+            if nxt == ".":  # t.col = …
+                continue
+            cols.append(name)
+            expect_col = False
+    return table, cols

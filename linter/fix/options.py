@@ -1,6 +1,6 @@
 """The safety net of one ``--fix`` run, assembled from flags and config: the undo script
 (:mod:`linter.fix.undo`), quarantine (:mod:`linter.fix.quarantine`) and the SQLite backup
-(:mod:`linter.fix.backup`). The CLI passes :meth:`FixOptions.kwargs` to :meth:`Runner.fix`."""
+(:mod:`linter.fix.backup`), handed to :func:`linter.fix.transaction.apply_fixes`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from linter.app import display_target
-from linter.engine import Runner
 from linter.fix.backup import backup_path, sqlite_backup
 from linter.fix.undo import UndoLog, default_path
 from linter.load.config import Config
+from linter.targets.target import Target, display_name
 
 
 @dataclass
@@ -25,11 +24,7 @@ class FixOptions:
     backed_up: list[Path] = field(default_factory=list)
 
     def kwargs(self) -> dict[str, Any]:
-        return {
-            "undo": self.undo,
-            "quarantine": self.quarantine,
-            "before_changes": self._backup if self.backup_to else None,
-        }
+        return {"quarantine": self.quarantine, "before_changes": self._backup if self.backup_to else None}
 
     def _backup(self, conn: Connection) -> None:
         assert self.backup_to is not None
@@ -61,7 +56,7 @@ class FixOptions:
 
 def fix_options(
     config: Config,
-    runner: Runner,
+    target: Target,
     undo_file: str | None,
     index: int,
     no_undo: bool,
@@ -79,12 +74,12 @@ def fix_options(
             path = default_path(config.root)
     undo = UndoLog(
         path,
-        dialect=runner.engine.dialect,
-        schema=runner.schema,
-        target=display_target(runner.engine.url),
+        dialect=target.engine.dialect,
+        schema=target.schema,
+        target=display_name(target.url),
         enabled=not no_undo,
     )
     backup_to = None
     if backup:
-        backup_to = backup_path(Path(runner.engine.url.database or ""))
+        backup_to = backup_path(Path(target.url.database or ""))
     return FixOptions(undo, quarantine or config.fix.quarantine, backup_to)

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from linter import __version__
-from linter.engine import Result, summarize
+from linter.model import Outcome, summarize
 
 
 @dataclass
 class Report:
     target: str  # password masked
-    results: Sequence[Result]
+    results: Sequence[Outcome]
     mode: str = "check"  # check | fix | diff
     unsafe: bool = False
     fix_error: str | None = None
@@ -23,6 +23,10 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
     version: str = __version__
     quiet: bool = False  # --quiet: only the violations, no summary
+    # Packs whose rules do not apply to this target, with the reason (-v lists them).
+    not_applicable: dict[str, str] = field(default_factory=dict)
+    # Failing rules whose unsafe fix is available but was not applied (needs --unsafe-fixes).
+    unsafe_left: int = 0
 
     @property
     def summary(self) -> dict[str, int]:
@@ -44,7 +48,7 @@ class Formatter:
         return "".join(docs)
 
 
-def result_dict(r: Result) -> dict[str, Any]:
+def result_dict(r: Outcome) -> dict[str, Any]:
     d: dict[str, Any] = {
         "id": r.rule.id,
         "title": r.rule.title,
@@ -54,6 +58,7 @@ def result_dict(r: Result) -> dict[str, Any]:
         "fixable": r.fixable,
         "fix_safety": r.fix_safety,
         "fixed": r.fixed,
+        "fix_unavailable": r.fix_unavailable,
         "reason": r.reason,
         "kind": r.rule.kind.name,
         "pack": r.rule.pack,

@@ -1,24 +1,36 @@
-"""The exit code: ``--fail-on`` (which severities make a run fail) and ``--exit-zero``."""
+"""The exit code: ``--fail-on`` (which severities make a run fail) and ``--exit-zero``.
+
+- 2: dblint could not do what was asked: a rule could not run, a fix rolled back because of an
+  error (a failing statement, a lock timeout, a refused write, the undo), or no selected rule could
+  run on the target at all (with ``--exit-zero``: 0, and the same one-line message);
+- 1: findings remain (a failing rule at least as severe as ``--fail-on``, or a fix the re-check
+  rolled back), unless ``--exit-zero``;
+- 0: otherwise.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from linter.engine import Result
+from linter.model import FixOutcome, Outcome, Status
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def exit_code(
-    results: Sequence[Result], *, fail_on: str = "info", exit_zero: bool = False, fix_failed: bool = False
+    outcomes: Sequence[Outcome],
+    *,
+    fail_on: str = "info",
+    exit_zero: bool = False,
+    fix: FixOutcome | None = None,
+    nothing_ran: bool = False,
 ) -> int:
-    """2 when a rule could not run (whatever the flags: that is dblint failing, not the data);
-    else 1 when a failing rule is at least as severe as ``fail_on`` (or a fix was rolled back),
-    unless ``exit_zero``; else 0."""
-    if any(r.status == "error" for r in results):
+    if any(o.status == Status.ERROR for o in outcomes) or (fix is not None and fix.failure == "error"):
         return 2
+    if nothing_ran:
+        return 0 if exit_zero else 2
     if exit_zero:
         return 0
     floor = SEVERITY_RANK[fail_on]
-    failing = any(r.status == "fail" and SEVERITY_RANK[r.rule.severity] >= floor for r in results)
-    return 1 if failing or fix_failed else 0
+    failing = any(o.status == Status.FAIL and SEVERITY_RANK[o.rule.severity] >= floor for o in outcomes)
+    return 1 if failing or (fix is not None and fix.failure == "verify") else 0

@@ -12,8 +12,8 @@ import hashlib
 import json
 from typing import Any
 
-from linter.engine import Result
 from linter.hookspecs import hookimpl
+from linter.model import Outcome
 from linter.report.base import Formatter, Report
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -30,7 +30,7 @@ def _key_text(key: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in key.items())
 
 
-def _rule_descriptor(r: Result) -> dict[str, Any]:
+def _rule_descriptor(r: Outcome) -> dict[str, Any]:
     d: dict[str, Any] = {
         "id": r.rule.id,
         "shortDescription": {"text": r.rule.title},
@@ -42,7 +42,7 @@ def _rule_descriptor(r: Result) -> dict[str, Any]:
     return d
 
 
-def _results(r: Result, index: int, target: str) -> list[dict[str, Any]]:
+def _results(r: Outcome, index: int, target: str) -> list[dict[str, Any]]:
     out = []
     artifact = {"artifactLocation": {"uri": target}}
     for e in r.examples:

@@ -8,11 +8,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from linter.engine import Result
 from linter.errors import ConfigError
+from linter.model import Outcome
 
 
-def statistics(results: Iterable[Result]) -> list[dict[str, Any]]:
+def statistics(results: Iterable[Outcome]) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for r in results:
         if r.status != "fail":
@@ -31,7 +31,7 @@ def statistics(results: Iterable[Result]) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda d: (-d["count"], d["code"]))
 
 
-def render(results: Iterable[Result], fmt: str) -> str:
+def render(results: Iterable[Outcome], fmt: str) -> str:
     rows = statistics(results)
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"

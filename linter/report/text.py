@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from linter.engine import Result
 from linter.hookspecs import hookimpl
+from linter.model import Outcome
 from linter.report.base import Formatter, Report
 
 COLORS = {"error": "31", "warning": "33", "info": "36", "pass": "32", "skipped": "2", "dim": "2", "bold": "1"}
@@ -46,15 +46,18 @@ class TextFormatter(Formatter):
                 lines += self._diff(r)
         if report.fix_error:
             lines.append(c(report.fix_error, "error"))
+        if report.verbose:
+            for pack, why in sorted(report.not_applicable.items()):
+                lines.append(c(f"{report.target} pack {pack} does not apply here: {why}", "skipped"))
         if report.quiet:  # --quiet: the findings and nothing else
             return "".join(line + "\n" for line in lines)
         lines.append(self._summary(report, c))
         return "\n".join(lines) + "\n"
 
-    def _diff(self, r: Result) -> list[str]:
+    def _diff(self, r: Outcome) -> list[str]:
         out = [f"--- {r.rule.id} ({r.fix_safety} fix): {r.rule.title}"]
         if not r.diff:
-            out.append(f"    {r.reason or 'no statements'}")
+            out.append(f"    {r.fix_unavailable or r.reason or 'no statements'}")
         for s in r.diff or []:
             rows = "? rows" if s.rows is None else f"{s.rows} row{'s' if s.rows != 1 else ''}"
             out.append(f"-- {s.summary}: {rows}" if s.summary else f"-- {rows}")
@@ -66,7 +69,7 @@ class TextFormatter(Formatter):
         s = report.summary
         paint = c  # type: ignore[assignment]
         parts = []
-        if report.mode == "fix":
+        if report.mode == "fix" and not report.fix_error:
             parts.append(f"Fixed {s['fixed']} row(s).")
         if s["violations"]:
             parts.append(f"Found {s['violations']} violation(s) in {s['failed']} of {s['rules']} rule(s).")
@@ -100,6 +103,8 @@ class TextFormatter(Formatter):
                 parts.append(f"{safe} rule(s) fixable with --fix.")
             if unsafe and not report.unsafe:
                 parts.append(f"{unsafe} more with --fix --unsafe-fixes.")
+        elif report.mode == "fix" and report.unsafe_left:
+            parts.append(f"{report.unsafe_left} rule(s) fixable with --fix --unsafe-fixes.")
         line = " ".join(parts)
         kind = "error" if s["violations"] or s["errors"] else "pass"
         return paint(line, kind)  # type: ignore[operator]

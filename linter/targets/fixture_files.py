@@ -38,8 +38,8 @@ JSON_SUFFIXES = (".json",)
 
 
 @dataclass
-class Target:
-    target: str | None  # what App.runner opens
+class FixtureFile:
+    target: str | None  # the database to open (a scratch SQLite file for dumps and JSON fixtures)
     display: str | None = None  # the name to report (the fixture's path)
     tables: set[str] | None = None  # lower-cased tables in the file: only their rules run
     dump: Path | None = None  # a dump to rewrite after a successful --fix
@@ -72,12 +72,12 @@ def kind_of(target: str | None) -> str:
     return "file"
 
 
-def open_target(target: str | None, config: Config, *, fix: bool = False) -> Target:
+def open_fixture(target: str | None, config: Config, *, fix: bool = False) -> FixtureFile:
     """The target to check; for a dump or JSON fixture, a scratch SQLite database built from it
     (``close()`` removes it)."""
     kind = kind_of(target)
     if kind in ("url", "file"):
-        return Target(target)
+        return FixtureFile(target)
     assert target is not None
     path = Path(target)
     if not path.is_file():
@@ -104,7 +104,7 @@ def open_target(target: str | None, config: Config, *, fix: bool = False) -> Tar
     except BaseException:
         tmp.cleanup()
         raise
-    return Target(str(scratch), _shown(path), names, path if kind == "dump" else None, tmp)
+    return FixtureFile(str(scratch), _shown(path), names, path if kind == "dump" else None, tmp)
 
 
 def _shown(path: Path) -> str:

@@ -47,6 +47,7 @@ class RuleCase:
         args: [--var, x=1]
         expect: {DEMO001: 2}                        # violations per rule id ("skipped"/"pass" allowed)
         reasons: {DEMO002: "does not exist"}       # text the reason of a skipped/error rule contains
+        unavailable: {DEMO003: "does not exist"}   # text of why a failing rule's fix cannot run here
         examples: {DEMO001: [{UserGroupScopeId: 5}]} # example keys, in order (at most 5 shown)
         diff: {DEMO001: [2]}                        # --diff: rows per fix step (and nothing written)
         diff_sql: {DEMO001: ["INSERT INTO"]}        # --diff: text the shown SQL contains
@@ -86,6 +87,10 @@ class RuleCase:
         for rule_id, text in (self.data.get("reasons") or {}).items():
             reason = res.rule(rule_id)["reason"]
             assert text in reason, f"{self}: {rule_id} reason {reason!r} lacks {text!r}"
+        for rule_id, text in (self.data.get("unavailable") or {}).items():
+            why = res.rule(rule_id)["fix_unavailable"] or ""
+            assert text in why, f"{self}: {rule_id} fix_unavailable {why!r} lacks {text!r}"
+            assert not res.rule(rule_id)["fixable"], f"{self}: {rule_id} is called fixable"
         for rule_id, keys in (self.data.get("examples") or {}).items():
             got_keys = [e["key"] for e in res.rule(rule_id)["examples"]]
             assert got_keys == keys, f"{self}: {rule_id} examples {got_keys}, expected {keys}"
@@ -114,7 +119,8 @@ class RuleCase:
             args = base + ["--fix"] + unsafe
             before = _originals(db.checksum())
             fixed = run(*args, "--undo-file", str(undo))
-            assert fixed.exit_code in (0, 1), (
+            # A fix rolled back for an error exits 2; by the re-check, 1 (findings remain).
+            assert fixed.exit_code in ((1, 2) if self.data.get("fix_error") else (0, 1)), (
                 f"{self}: --fix exit {fixed.exit_code}: {fixed.stderr}{fixed.stdout}"
             )
             fix_error = fixed.json().get("fix_error")
@@ -208,6 +214,7 @@ CASE_KEYS = frozenset(
         "args",
         "expect",
         "reasons",
+        "unavailable",
         "examples",
         "diff",
         "diff_sql",
@@ -233,6 +240,16 @@ def _check_case(file: Path, index: int, case: Any) -> None:
         raise ValueError(f"{where} ({case['name']}): fix is safe or unsafe, not {case['fix']!r}")
     if not any(
         case.get(k)
-        for k in ("expect", "examples", "reasons", "after", "state", "diff", "diff_sql", "fix_error")
+        for k in (
+            "expect",
+            "examples",
+            "reasons",
+            "unavailable",
+            "after",
+            "state",
+            "diff",
+            "diff_sql",
+            "fix_error",
+        )
     ):
         raise ValueError(f"{where} ({case['name']}): the case expects nothing, so it cannot fail")

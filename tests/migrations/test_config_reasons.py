@@ -18,7 +18,7 @@ def _json(run, cfg, select):
 def test_nothing_configured_skips_every_rule_with_the_reason(dblint_db, dblint_run, tmp_path):
     dblint_db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     res = _json(dblint_run, write_config(tmp_path, dblint_db.url_string), "MIG,DRIFT,PRE")
-    assert res.exit_code == 0
+    assert res.exit_code == 2 and "no selected rule could run" in res.stderr  # nothing checked
     reasons = {r["id"]: (r["status"], r["reason"]) for r in res.json()["rules"]}
     assert reasons["MIG001"] == (
         "skipped",

@@ -143,7 +143,7 @@ def test_fix_on_a_locked_table_gives_up_and_changes_nothing(dblint_db, dblint_ru
         other.rollback()
         other.close()
         eng.dispose()
-    assert res.exit_code == 1, res.stdout + res.stderr
+    assert res.exit_code == 2  # rolled back for an error, res.stdout + res.stderr
     assert "fix rolled back, nothing was written" in res.stdout
     assert "gave up waiting for a lock (database.lock_timeout)" in res.stdout, res.stdout
     assert "Traceback" not in res.stdout + res.stderr

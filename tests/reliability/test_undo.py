@@ -96,9 +96,14 @@ def test_rule_level_quarantine(dblint_db, dblint_run, tmp_path):
 
 
 def test_no_changes_no_undo_file(dblint_db, dblint_run, tmp_path):
-    dblint_db.create({"parent": TABLES["parent"]})
+    # Every parent has its main child and nothing is NULL: the rules that can run pass.
+    child = {
+        **TABLES["child"],
+        "rows": [[i, i, "main", "x", None, None, None, None, None] for i in (1, 2, 3, 4)],
+    }
+    dblint_db.create({"parent": TABLES["parent"], "child": child})
     res, undo = _fix(dblint_db, dblint_run, tmp_path)
-    assert res.exit_code in (0, 1)
+    assert res.exit_code == 0, res.stdout + res.stderr
     assert not undo.exists()
     assert "undo script" not in res.stderr
 
@@ -163,7 +168,7 @@ def test_raw_sql_without_a_nameable_table_is_refused_unless_no_undo(dblint_db, d
         "--undo-file",
         str(tmp_path / "u.sql"),
     )
-    assert res.exit_code == 1
+    assert res.exit_code == 2  # rolled back for an error
     assert "cannot tell which table this raw SQL statement changes" in res.stdout
     assert "--no-undo" in res.stdout
     assert dblint_db.checksum() == before
@@ -223,7 +228,7 @@ def test_update_of_a_table_without_primary_key_needs_no_undo(dblint_db, dblint_r
     )
     args = ["check", dblint_db.url_string, "--rules", str(rules), "--select", "NOPK", "--fix"]
     res = dblint_run(*args, "--undo-file", str(tmp_path / "u.sql"))
-    assert res.exit_code == 1
+    assert res.exit_code == 2  # rolled back for an error
     assert "nopk has no primary key" in res.stdout and "--no-undo" in res.stdout
     assert dblint_db.checksum() == before
     res = dblint_run(*args, "--no-undo")
@@ -237,8 +242,8 @@ def test_python_handler_steps_are_undone_too(dblint_db, tmp_path):
     import sqlalchemy as sa
 
     from linter.app import App
-    from linter.fix.undo import UndoLog
     from linter.load.config import Config
+    from linter.run import CheckOptions, CheckRun
 
     dblint_db.create(TABLES)
     before = dblint_db.checksum()
@@ -266,12 +271,9 @@ def test_python_handler_steps_are_undone_too(dblint_db, tmp_path):
 
     app = App.load(Config(), extra_rules=[rules], builtin_packs=False)
     app.handlers["flag_and_tag"] = flag_and_tag
-    runner = app.runner(dblint_db.url_string, app.select(["HAND"]))
-    undo = UndoLog(tmp_path / "u.sql", dialect=runner.engine.dialect, schema=runner.schema, target="t")
-    try:
-        after = runner.fix(runner.check(), unsafe=False, undo=undo)
-    finally:
-        runner.engine.dispose()
+    opts = CheckOptions(selected=("HAND",), fix=True, undo_file=str(tmp_path / "u.sql"))
+    report, _ = CheckRun(app, opts).run_target(0, dblint_db.url_string)
+    after = report.results
     assert after[0].status == "pass" and after[0].fixed == 7
     assert dblint_db.query("SELECT id FROM tag ORDER BY id") == [(99,)]
     dblint_db.apply_script(tmp_path / "u.sql")
@@ -343,7 +345,7 @@ def test_a_full_disk_while_writing_the_undo_rolls_the_fix_back(dblint_db, dblint
 
     monkeypatch.setattr(undo_mod._Part, "__enter__", enter)
     res, undo = _fix(dblint_db, dblint_run, tmp_path)
-    assert res.exit_code == 1
+    assert res.exit_code == 2  # rolled back for an error
     assert (
         "No space left on device" in res.json()["fix_error"]
         and "nothing was written" in res.json()["fix_error"]
@@ -356,8 +358,9 @@ def test_undo_on_in_memory_sqlite_keeps_the_fix_transaction(tmp_path):
     """The raw-SQL undo reflects its target table inside the fix: on an in-memory database (one
     connection) that must not roll the fix back."""
     from linter.app import App
-    from linter.fix.undo import UndoLog
     from linter.load.config import Config
+    from linter.run import CheckOptions, CheckRun
+    from linter.targets.target import open_target
 
     rules = tmp_path / "m.yaml"
     rules.write_text(
@@ -366,13 +369,15 @@ def test_undo_on_in_memory_sqlite_keeps_the_fix_transaction(tmp_path):
         "    fix: {safety: safe, statements: ['UPDATE t SET v = 1 WHERE v IS NULL']}\n"
     )
     app = App.load(Config(), extra_rules=[rules], builtin_packs=False)
-    runner = app.runner("sqlite://", app.select(["MEM"]))
-    with runner.engine.begin() as c:
+    target = open_target("sqlite://", config=app.config, variables={}, handlers={}, jobs=1)
+    with target.engine.begin() as c:
         c.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
         c.exec_driver_sql("INSERT INTO t VALUES (1, NULL), (2, 5)")
-    undo = UndoLog(tmp_path / "u.sql", dialect=runner.engine.dialect, schema=runner.schema, target="memory")
-    after = runner.fix(runner.check(), unsafe=False, undo=undo)
+    opts = CheckOptions(selected=("MEM",), fix=True, undo_file=str(tmp_path / "u.sql"))
+    report, _ = CheckRun(app, opts).run_open(0, target)
+    after = report.results
     assert after[0].fixed == 1 and after[0].violations == 0
-    with runner.engine.connect() as c:
+    with target.engine.connect() as c:
         assert c.exec_driver_sql("SELECT v FROM t ORDER BY id").fetchall() == [(1,), (5,)]
+    target.close()
     assert "UPDATE t SET v = NULL WHERE id = 1;" in (tmp_path / "u.sql").read_text()

@@ -82,8 +82,8 @@ def _fix(db, run, tmp_path, *extra, rules: str = RULES, select: str = "CASC"):
 
 
 def _refused(res) -> str:
-    """The fix was rolled back: exit 1 (the violations remain) and the reason in ``fix_error``."""
-    assert res.exit_code == 1, res.stdout + res.stderr
+    """The fix was rolled back for an error: exit 2, and the reason in ``fix_error``."""
+    assert res.exit_code == 2, res.stdout + res.stderr
     return res.json()["fix_error"]
 
 

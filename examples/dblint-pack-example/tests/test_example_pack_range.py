@@ -84,7 +84,8 @@ def test_clamp_fix_and_bounds(dblint_db: Any, dblint_run: Any, tmp_path: Path) -
 
 def test_skipped_where_the_table_is_absent(dblint_db: Any, dblint_run: Any) -> None:
     res = dblint_run("check", dblint_db.url_string, "--select", "EXA", "--format", "json")
-    assert res.exit_code == 0
+    assert res.exit_code == 2  # nothing checked is not a green run
+    assert "no selected rule could run" in res.stderr
     assert res.rule("EXA001")["status"] == "skipped" and "locality" in res.rule("EXA001")["reason"]
 
 
