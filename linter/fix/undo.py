@@ -33,85 +33,35 @@ as a step.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import re
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.visitors import replacement_traverse
 
-from linter.db import Schema, dialect_of, mask_text
-from linter.db.literals import literal, raw_column
-from linter.errors import DblintError, MissingObject, RuleError
+from linter.db import Schema, dialect_of, sqltext
+from linter.db.literals import raw_column
+from linter.errors import MissingObject
 from linter.fix import quarantine as qmod
 from linter.fix.cascade import CHANGING, CascadeError, Effect, Effects
+from linter.fix.undo_script import PAGE, UndoError, UndoScript, default_path, new_run_id
+
+__all__ = ["PAGE", "UndoError", "UndoLog", "default_path", "new_run_id", "raw_target", "target_of"]
 from linter.kinds.base import FixStep
-
-PAGE = 500  # rows fetched and written per statement
-
-
-class UndoError(RuleError):
-    """The undo of a fix step cannot be captured exactly: the fix is refused (rolled back)."""
-
-
-def default_path(root: Path, now: dt.datetime | None = None) -> Path:
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    path = root / f"dblint-undo-{stamp}.sql"
-    n = 2
-    while path.exists():
-        path = root / f"dblint-undo-{stamp}-{n}.sql"
-        n += 1
-    return path
-
-
-def new_run_id() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-
-
-_TARGET = re.compile(
-    r"^\s*(?:update(?:\s+only)?|delete\s+from|insert\s+(?:or\s+\w+\s+)?into|replace\s+into)\s+"
-    r"(`(?:[^`]|``)+`|\"(?:[^\"]|\"\")+\"|\[[^\]]+\]|[\w$]+)(\s*\.)?",
-    re.IGNORECASE,
-)
-
-
-_HOW = {
-    "sqlite": "sqlite3 -bail DATABASE.sqlite < THIS.sql",
-    "postgresql": "psql -v ON_ERROR_STOP=1 -f THIS.sql URL",
-    "mysql": "mysql -h HOST -u USER DATABASE < THIS.sql",
-}
 
 
 def raw_target(sql: str) -> str | None:
-    """The table a raw UPDATE/DELETE/INSERT statement writes to (None when it cannot be told)."""
-    m = _TARGET.match(sql)
-    if not m or m.group(2):  # schema-qualified names are not guessed at
-        return None
-    rest = sql[m.end() :]
-    if rest.lstrip().startswith(","):
-        return None  # several tables (MySQL multi-table UPDATE/DELETE)
-    if m.group(0).lstrip()[:6].lower() == "update":
-        head = re.split(r"\bset\b", rest, maxsplit=1, flags=re.IGNORECASE)[0]
-        if "," in head or re.search(r"\bjoin\b", head, re.IGNORECASE):
-            return None  # UPDATE a JOIN b …: b may change too
-    name = m.group(1)
-    if name[0] == "`":
-        return name[1:-1].replace("``", "`")
-    if name[0] == '"':
-        return name[1:-1].replace('""', '"')
-    if name[0] == "[":
-        return name[1:-1]
-    return name
+    """The table a raw UPDATE/DELETE/INSERT statement writes to (None when it cannot be told: a
+    schema-qualified or multi-table target, a JOIN, a WITH … UPDATE)."""
+    found = sqltext.write_target(sql)
+    return found[0] if found else None
 
 
-class UndoLog:
+class UndoLog(UndoScript):
     """Applies fix steps inside the fix transaction and records how to reverse each.
 
     ``enabled=False`` (``--no-undo``) still applies steps (and quarantines) but records nothing, and
@@ -128,31 +78,11 @@ class UndoLog:
         enabled: bool = True,
         quarantine: Mapping[str, sa.Table] | None = None,
     ) -> None:
-        self.path = path
-        self.dialect = dialect
+        super().__init__(path, dialect=dialect, target=target, run_id=run_id, enabled=enabled)
         self.schema = schema
-        self.target = target
-        self.run_id = run_id or new_run_id()
-        self.enabled = enabled and path is not None
         self.quarantine = dict(quarantine or {})
-        self.preparer = dialect.identifier_preparer
-        self.parts: list[tuple[str, Path]] = []
-        self.changed = 0
-        self._dir: Path | None = None
         self._step = 0
         self._effects: Effects | None = None
-        if self.enabled:
-            assert path is not None
-            if not path.parent.is_dir():
-                raise DblintError(f"--undo-file {path}: folder {path.parent} does not exist")
-            if not os.access(path.parent, os.W_OK):
-                raise DblintError(f"--undo-file {path}: folder {path.parent} is not writable")
-            if path.exists():
-                # It may be the only way back from an earlier fix: never overwrite it.
-                raise DblintError(
-                    f"--undo-file {path} already exists; choose another name (it may undo an earlier fix)"
-                )
-            self._dir = Path(tempfile.mkdtemp(prefix="dblint-undo-"))
 
     # --- applying steps ------------------------------------------------------------------------
 
@@ -425,121 +355,6 @@ class UndoLog:
                 f"{table.name}: the fix {what} {n} row(s) but the undo captured {captured}; rolled back"
             )
 
-    # --- writing statements ------------------------------------------------------------------------
-
-    def _lit(self, table: sa.Table, column: str, value: Any) -> str:
-        try:
-            return literal(value, self.dialect)
-        except RuleError as exc:
-            raise UndoError(f"{table.name}.{column}: {exc}; use --no-undo to fix without an undo") from None
-
-    def _insert_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
-        if not rows:
-            return ""
-        names = [c.name for c in table.columns]
-        cols = ", ".join(self.preparer.quote(n) for n in names)
-        values = ",\n  ".join("(" + ", ".join(self._lit(table, n, r[n]) for n in names) + ")" for r in rows)
-        return f"INSERT INTO {self.preparer.format_table(table)} ({cols}) VALUES\n  {values};\n"
-
-    def _update_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
-        pk = [c.name for c in table.primary_key.columns]
-        rest = [c.name for c in table.columns if c.name not in pk]
-        if not rest:
-            return ""
-        q = self.preparer.quote
-        out = []
-        for r in rows:
-            sets = ", ".join(f"{q(n)} = {self._lit(table, n, r[n])}" for n in rest)
-            key = " AND ".join(f"{q(n)} = {self._lit(table, n, r[n])}" for n in pk)
-            out.append(f"UPDATE {self.preparer.format_table(table)} SET {sets} WHERE {key};\n")
-        return "".join(out)
-
-    def _delete_keys(self, table: sa.Table, pk: Sequence[sa.Column[Any]], rows: Sequence[Any]) -> str:
-        if not rows:
-            return ""
-        q = self.preparer.quote
-        name = self.preparer.format_table(table)
-        if len(pk) == 1:
-            keys = ", ".join(self._lit(table, pk[0].name, _first(r)) for r in rows)
-            return f"DELETE FROM {name} WHERE {q(pk[0].name)} IN ({keys});\n"
-        conds = []
-        for r in rows:
-            vals = tuple(r)
-            conds.append(
-                "("
-                + " AND ".join(
-                    f"{q(c.name)} = {self._lit(table, c.name, v)}" for c, v in zip(pk, vals, strict=True)
-                )
-                + ")"
-            )
-        return f"DELETE FROM {name} WHERE " + "\n  OR ".join(conds) + ";\n"
-
-    def _compile(self, stmt: sa.Executable) -> str:
-        return str(
-            cast(sa.ClauseElement, stmt).compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
-        )
-
-    # --- the script -----------------------------------------------------------------------------------
-
-    def _part(self, rule_id: str, what: str) -> _Part:
-        assert self._dir is not None
-        path = self._dir / f"{len(self.parts):06d}.sql"
-        self.parts.append((f"-- {rule_id}: {what}", path))
-        return _Part(path)
-
-    def finish(self) -> Path | None:
-        """Write the script (reverse step order) and move it into place; None when nothing changed."""
-        if not self.enabled or self.path is None:
-            return None
-        if self.changed == 0:
-            self.discard()
-            return None
-        begin = "START TRANSACTION;" if self.dialect.name in ("mysql", "mariadb") else "BEGIN;"
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with tmp.open("w", encoding="utf-8") as out:
-                out.write("-- dblint undo script: restores every row the fix inserted, updated or deleted.\n")
-                out.write(f"-- target: {mask_text(self.target)}\n")
-                out.write(f"-- run: {self.run_id} (written inside the fix transaction, before its commit)\n")
-                out.write(f"-- dialect: {self.dialect.name}; apply it to the same database, e.g.\n")
-                client = "mysql" if self.dialect.name in ("mysql", "mariadb") else self.dialect.name
-                out.write(f"--   {_HOW.get(client, '')}\n")
-                if begin.startswith("START"):
-                    # Rows with key 0 are restored as 0, not as a new AUTO_INCREMENT value.
-                    out.write(
-                        "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO');\n"
-                    )
-                out.write(f"{begin}\n")
-                for header, part in reversed(self.parts):
-                    out.write(f"\n{header}\n")
-                    with part.open("r", encoding="utf-8") as src:
-                        shutil.copyfileobj(src, out)
-                out.write("\nCOMMIT;\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self.path)
-            _fsync_dir(self.path.parent)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise UndoError(f"cannot write the undo script {self.path}: {exc.strerror or exc}") from None
-        finally:
-            self._cleanup()
-        return self.path
-
-    def discard(self) -> None:
-        """The fix rolled back: no script."""
-        self._cleanup()
-
-    def remove(self) -> None:
-        """The commit failed after the script was written: it would undo nothing."""
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-
-    def _cleanup(self) -> None:
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
-
 
 def target_of(schema: Schema, stmt: sa.Insert | sa.Update | sa.Delete) -> tuple[sa.Table, Any]:
     """The reflected table a statement writes to, and its WHERE in terms of that table. A
@@ -567,20 +382,6 @@ def target_of(schema: Schema, stmt: sa.Insert | sa.Update | sa.Delete) -> tuple[
     return table, where
 
 
-class _Part:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fh: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        self.fh = self.path.open("w", encoding="utf-8")
-        return self.fh
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.fh is not None
-        self.fh.close()
-
-
 def _primary_key(table: sa.Table, what: str) -> list[sa.Column[Any]]:
     """The key that names each row in the undo script; without one there is no exact undo."""
     pk = list(table.primary_key.columns)
@@ -600,20 +401,3 @@ def _set_columns(stmt: sa.Update) -> set[str]:
 def _rows(result: Any) -> int:
     n = result.rowcount
     return n if n is not None and n >= 0 else 0
-
-
-def _first(row: Any) -> Any:
-    return row[0]
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

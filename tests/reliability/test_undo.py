@@ -330,7 +330,7 @@ def test_an_existing_undo_file_is_never_overwritten(dblint_db, dblint_run, tmp_p
 def test_a_full_disk_while_writing_the_undo_rolls_the_fix_back(dblint_db, dblint_run, tmp_path, monkeypatch):
     import errno
 
-    from linter.fix import undo as undo_mod
+    from linter.fix import undo_script as undo_mod
 
     dblint_db.create(TABLES)
     before = dblint_db.checksum()
