@@ -88,7 +88,8 @@ def test_github_annotations(demo_db, dblint_run, tmp_path, monkeypatch):
 
 
 def test_github_escapes_properties_and_data():
-    from linter.report.github import _data, _prop
+    from linter.report.github import escape_data as _data
+    from linter.report.github import escape_property as _prop
 
     assert _prop("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
     assert _data("a,b:c%\r\n") == "a,b:c%25%0D%0A"

@@ -10,12 +10,12 @@ from linter.report.base import Formatter, Report
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def _data(text: str) -> str:
+def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _prop(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _key(key: dict[str, object]) -> str:
@@ -27,22 +27,23 @@ class GithubFormatter(Formatter):
 
     def render(self, report: Report) -> str:
         # A server URL is no file of the repository: annotate the run, not a file.
-        where = "" if "://" in report.target else f"file={_prop(report.target)},"
+        where = "" if "://" in report.target else f"file={escape_property(report.target)},"
         lines = []
         for r in report.results:
             level = LEVELS[r.rule.severity]
-            title = _prop(f"{r.rule.id} {r.rule.title}")
+            title = escape_property(f"{r.rule.id} {r.rule.title}")
             if r.status == "fail":
                 for e in r.examples:
                     msg = f"{e.table or '-'} {_key(e.key)}: {e.message}"
-                    lines.append(f"::{level} {where}title={title}::{_data(msg)}")
+                    lines.append(f"::{level} {where}title={title}::{escape_data(msg)}")
                 more = r.violations - len(r.examples)
                 if more > 0:
                     lines.append(f"::{level} {where}title={title}::{more} more violation(s) not listed")
             elif r.status == "error":
-                lines.append(f"::error {where}title={_prop(r.rule.id + ' could not run')}::{_data(r.reason)}")
+                title = escape_property(r.rule.id + " could not run")
+                lines.append(f"::error {where}title={title}::{escape_data(r.reason)}")
         if report.fix_error:
-            lines.append(f"::error {where}title=dblint fix::{_data(report.fix_error)}")
+            lines.append(f"::error {where}title=dblint fix::{escape_data(report.fix_error)}")
         return "".join(line + "\n" for line in lines)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from linter.testing.database import DIALECTS, TestDatabase, _plain
+from linter.testing.database import DIALECTS, TestDatabase, plain
 
 
 @dataclass
@@ -131,7 +131,7 @@ class RuleCase:
             assert not fix_error, f"{self}: {fix_error}"
             _expect(self, fixed, self.data.get("after") or {}, "after the fix")
             for item in self.data.get("state") or []:
-                got = [list(map(_plain, r)) for r in db.query(item["query"])]
+                got = [list(map(plain, r)) for r in db.query(item["query"])]
                 assert got == item["rows"], f"{self}: {item['query']} gave {got}, expected {item['rows']}"
             settled = db.checksum()
             again = run(*args, "--undo-file", str(undo_dir / "again.sql"))

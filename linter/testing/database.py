@@ -226,9 +226,7 @@ class TestDatabase:
         with self.engine.connect() as c:
             for name in self.table_names():
                 t = sa.Table(name, sa.MetaData(), autoload_with=c)
-                rows = sorted(
-                    json.dumps([_plain(v) for v in r], default=str) for r in c.execute(sa.select(t))
-                )
+                rows = sorted(json.dumps([plain(v) for v in r], default=str) for r in c.execute(sa.select(t)))
                 out[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
         return out
 
@@ -237,7 +235,7 @@ class TestDatabase:
         return int(self.scalar(f"SELECT COUNT(*) FROM {t}" + (f" WHERE {where}" if where else "")))
 
 
-def _plain(v: Any) -> Any:
+def plain(v: Any) -> Any:
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, float) and v.is_integer():
