@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mig_projects import write_config
 
-from linter.migrations import django_state
+from dblint_migrations.readers import django_state
 
 pytestmark = pytest.mark.parametrize("dblint_db", ["sqlite"], indirect=True)
 
