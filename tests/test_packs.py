@@ -4,10 +4,13 @@ config key, hook validation (check_pending), packs that fail to load, `dblint ru
 Packs are real (throwaway) distributions: a ``NAME-VERSION.dist-info`` with ``entry_points.txt``
 and a module, put on ``sys.path``, so importlib.metadata and pluggy find them as installed."""
 
+import ast
 import json
+import re
 import textwrap
 import uuid
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -469,3 +472,35 @@ def test_sections_of_disabled_packs_are_accepted_unread(tmp_path, monkeypatch, d
         res.stderr.strip()
         == f"dblint: plugin {clash!r} registers config section 'database', one of dblint's own keys"
     )
+
+
+# --- the public API: what packs import ----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _dblint_imports(path: Path) -> set[str]:
+    """The dblint modules a file imports (``linter`` and below)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+        names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        found |= {n for n in names if n == "linter" or n.startswith("linter.")}
+    return found
+
+
+def test_packs_and_the_pack_guide_import_only_the_public_api():
+    example = ROOT / "examples" / "dblint-pack-example" / "src"
+    assert {m for p in example.rglob("*.py") for m in _dblint_imports(p)} == {"linter"}
+    guide = (ROOT / "docs" / "packs.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^from (linter\S*) import", guide, re.MULTILINE)) == {"linter"}
+    # The built-in packs also build on core kinds (linter.kinds.*) and, where a pack opens a
+    # database or vets SQL as dblint does, on linter.db; never on the run machinery.
+    builtin = {
+        str(p.relative_to(ROOT)): sorted(
+            m for m in _dblint_imports(p) if m != "linter" and not m.startswith(("linter.kinds", "linter.db"))
+        )
+        for p in (ROOT / "rules").rglob("*.py")
+    }
+    assert {p: ms for p, ms in builtin.items() if ms} == {}
+    assert len(builtin) >= 15

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection
 
 from dblint_migrations.config import ModelsConfig, models_section
 from dblint_migrations.readers import ProjectError, django_state, project
-from linter import Context, MissingObject, db
+from linter import Context, MissingObject
+from linter.db import create_engine, mask_url, parse_target  # a reference database is opened like a target
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _forget_other(top: str, root: str) -> None:
 
 def reflect_reference(ctx: Context, url: str) -> Target:
     raw = url if "://" in url else str((project.root(ctx) / url).resolve())
-    engine = db.create_engine(db.parse_target(raw))
+    engine = create_engine(parse_target(raw))
     md = sa.MetaData()
     try:
         with engine.connect() as c:
@@ -118,11 +119,11 @@ def reflect_reference(ctx: Context, url: str) -> Target:
             md.reflect(c, only=names)
     except sa.exc.SQLAlchemyError as exc:
         raise ProjectError(
-            f"models.reference_url: cannot reflect {db.mask_url(engine.url)}: {exc.__class__.__name__}"
+            f"models.reference_url: cannot reflect {mask_url(engine.url)}: {exc.__class__.__name__}"
         ) from None
     finally:
         engine.dispose()
-    return Target(md, f"reference database {db.mask_url(engine.url)}")
+    return Target(md, f"reference database {mask_url(engine.url)}")
 
 
 def _sa_type(c: dict[str, Any]) -> sa.types.TypeEngine[Any]:
