@@ -140,8 +140,10 @@ class Config(BaseModel):
     # :meth:`bind_sections` into ``_sections``.
     _pending: dict[str, Any] = PrivateAttr(default_factory=dict)
     _raw: Any = PrivateAttr(None)  # the YAML as read, for line numbers (None: [tool.dblint])
+    _shown: str = PrivateAttr("config")  # the file as errors name it
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
     _models: dict[str, type[BaseModel]] | None = PrivateAttr(None)  # None: not bound yet
+    _ignored: frozenset[str] = PrivateAttr(frozenset())  # sections of disabled packs
 
     @property
     def root(self) -> Path:
@@ -180,14 +182,14 @@ class Config(BaseModel):
                 close = difflib.get_close_matches(str(key), known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ConfigError(f"{self._where([key])}: {key}: unknown key{hint}")
-        self._models, self._sections = dict(models), sections
+        self._models, self._sections, self._ignored = dict(models), sections, frozenset(ignored)
 
     def with_sections(self, data: Mapping[str, Any]) -> Config:
         """A copy with more pack sections (as a file would hold them), validated with the models
         this config was bound with: the config ``dblint init`` is about to write, for instance."""
         out = self.model_copy()
         out._pending = {**self._pending, **data}
-        out.bind_sections(self._models or {})
+        out.bind_sections(self._models or {}, self._ignored)
         return out
 
     def _validated(self, key: str, value: Any, model: type[BaseModel]) -> BaseModel:
@@ -198,11 +200,8 @@ class Config(BaseModel):
             raise ConfigError(f"{self._where([key, *err['loc']])}: {error_words(err, key)}") from None
 
     def _where(self, loc: Sequence[Any]) -> str:
-        if self.source is None:
-            return "config"
-        shown = _shown(self.source)
-        line = line_of(self.source, self._raw, loc) if self._raw is not None else 0
-        return f"{shown}:{line}" if line else shown
+        line = line_of(Path(self._shown), self._raw, loc) if self._raw is not None else 0
+        return f"{self._shown}:{line}" if line else self._shown
 
 
 _USERINFO = re.compile(r"://[^/?#@]*$")
@@ -264,7 +263,7 @@ def _validate(data: Any, source: Path, raw: Any) -> Config:
     cfg.source = source.resolve()
     # The rest belongs to packs, validated once they are loaded (linter.load.plugins.bind_config_sections).
     cfg._pending = {k: v for k, v in data.items() if k not in own}
-    cfg._raw = raw
+    cfg._raw, cfg._shown = raw, _shown(source)
     return cfg
 
 
