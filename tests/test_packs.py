@@ -18,10 +18,10 @@ from linter.errors import DblintError
 from linter.load import plugins
 
 
-def fake_dist(tmp_path, monkeypatch, body, rules_yaml=None, version="1.2.3"):
+def fake_dist(tmp_path, monkeypatch, body, rules_yaml=None, version="1.2.3", name=None):
     """Install a throwaway pack; return its entry point (and pack) name. ``RULES`` in the body is
     the rule file's name, ``NAME`` in the body and the rules the pack's name."""
-    name = f"fakepack{uuid.uuid4().hex[:8]}"
+    name = name or f"fakepack{uuid.uuid4().hex[:8]}"
     site = tmp_path / f"site-{name}"
     site.mkdir()
     info = site / f"{name}-{version}.dist-info"
@@ -504,3 +504,12 @@ def test_packs_and_the_pack_guide_import_only_the_public_api():
     }
     assert {p: ms for p, ms in builtin.items() if ms} == {}
     assert len(builtin) >= 15
+
+
+def test_an_installed_pack_cannot_take_a_builtin_packs_name(tmp_path, monkeypatch):
+    import dblint_specify
+
+    fake_dist(tmp_path, monkeypatch, GOOD, RULES, name="specify")  # first on sys.path
+    pm = plugins.get_plugin_manager()
+    assert pm.get_plugin("specify") is dblint_specify
+    assert not any("site-specify" in str(path) for path, _, _ in plugins.rule_sources(pm))

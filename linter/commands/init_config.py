@@ -172,14 +172,10 @@ def render(f: Findings, config_fields: Iterable[str]) -> str:
     out += ["", "# Extra rule files or folders of your own, relative to this file.", "rules: []"]
     if f.alembic or f.django:
         out += ["", "# Migrations found under this folder (read by the migrations pack)."]
-        block = ["migrations:"]
-        if f.django:
-            block += ["  django:", "    apps:"] + [
-                f"      {app}: {path}" for app, path in sorted(f.django.items())
-            ]
-        if f.alembic:
-            kind, path = f.alembic[0]
-            block += ["  alembic:", f"    {kind}: {path}"]
+        dumped = yaml.safe_dump(
+            {"migrations": _migrations_block(f)}, default_flow_style=False, sort_keys=False
+        )
+        block = dumped.splitlines()
         if "migrations" in fields | f.sections:
             out += block
         else:  # this dblint has no migrations pack configuration: keep it as a note

@@ -66,14 +66,18 @@ def get_plugin_manager(disabled: Iterable[str] = (), *, builtin_only: bool = Fal
     for modname in BUILTIN_MODULES:
         pm.register(importlib.import_module(modname), name=modname)
 
-    # One entry point at a time, so a broken pack is named and skipped instead of fatal.
-    for ep in _entry_points():
+    # One entry point at a time, so a broken pack is named and skipped instead of fatal; dblint's
+    # own first, so an installed pack cannot take a built-in pack's name.
+    for ep in sorted(_entry_points(), key=lambda ep: not _is_builtin(ep)):
         if ep.name in disabled or pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
             continue
         if builtin_only and not _is_builtin(ep):
             continue
         try:
-            pm.load_setuptools_entrypoints(hookspecs.PROJECT, name=ep.name)
+            if _is_builtin(ep):
+                pm.register(ep.load(), name=ep.name)
+            else:  # pluggy records the distribution: dblint rules shows its version
+                pm.load_setuptools_entrypoints(hookspecs.PROJECT, name=ep.name)
         except Exception as exc:
             dist = ep.dist.name if ep.dist else "?"
             if pm.has_plugin(ep.name):
@@ -116,7 +120,7 @@ def pack_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, str]:
     for p, dist in pm.list_plugin_distinfo():
         if p is plugin:
             return name, dist.version
-    return name, __version__
+    return name, __version__  # a built-in pack is as new as dblint itself
 
 
 def collect_kinds(pm: pluggy.PluginManager) -> dict[str, Any]:
