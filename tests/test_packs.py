@@ -513,3 +513,20 @@ def test_an_installed_pack_cannot_take_a_builtin_packs_name(tmp_path, monkeypatc
     pm = plugins.get_plugin_manager()
     assert pm.get_plugin("specify") is dblint_specify
     assert not any("site-specify" in str(path) for path, _, _ in plugins.rule_sources(pm))
+
+
+def test_two_packs_owning_one_config_section_is_an_error(tmp_path, monkeypatch, dblint_run):
+    body = """
+        from pydantic import BaseModel
+        from linter import hookimpl
+
+        @hookimpl
+        def dblint_config_sections():
+            return {"shared": BaseModel}
+    """
+    first, second = fake_dist(tmp_path, monkeypatch, body), fake_dist(tmp_path, monkeypatch, body)
+    res = dblint_run("rules")
+    assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1
+    assert "registers config section 'shared', which plugin" in res.stderr
+    assert {first, second} <= set(re.findall(r"'(fakepack\w+)'", res.stderr))
+    assert dblint_run("rules", "--disable-pack", first).exit_code == 0
