@@ -1,8 +1,9 @@
 """dblint: a rule-based consistency linter for relational databases.
 
 This module is the API for rule-pack authors: everything a pack needs (the hook marker, the kind,
-check and fix types, the applicability answer, the output-format types and the test helpers) is
-importable from here, and only these names are a promise (``__all__``). Everything else may move.
+check and fix types, the applicability answer, the config, the output-format types and the test
+helpers) is importable from here, and only these names are a promise (``__all__``). Everything else
+may move.
 Names are imported on first use, so ``dblint --version`` does not pay for SQLAlchemy or pydantic.
 """
 
@@ -31,6 +32,7 @@ _EXPORTS = {
     "RuleError": "linter.errors",
     "Applies": "linter.load.packs",
     "DatabaseInfo": "linter.load.packs",
+    "Config": "linter.load.config",
     "Formatter": "linter.report.base",
     "Report": "linter.report.base",
     "TestDatabase": "linter.testing",
@@ -57,6 +59,7 @@ __all__ = [
     "RuleError",
     "Applies",
     "DatabaseInfo",
+    "Config",
     "Formatter",
     "Report",
     "TestDatabase",
@@ -91,6 +94,7 @@ if TYPE_CHECKING:
         Params,
         QueryCheck,
     )
+    from linter.load.config import Config
     from linter.load.packs import Applies, DatabaseInfo
     from linter.report.base import Formatter, Report
     from linter.testing import RuleCase, TestDatabase, load_cases

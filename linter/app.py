@@ -37,6 +37,8 @@ class App:
     ) -> App:
         disabled = [*config.disable_packs, *disabled_packs]
         pm = plugins.get_plugin_manager(disabled)
+        # Packs' config sections (dblint_config_sections) can only be validated now that they are loaded.
+        plugins.bind_config_sections(config, pm, disabled)
         kinds = plugins.collect_kinds(pm)
         sources = plugins.rule_sources(pm) if builtin_packs else []
         sources += [(p, "config", "") for p in config.rule_sources()]

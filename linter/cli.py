@@ -348,7 +348,7 @@ def schema(
     from linter.commands import schema_export
 
     if what == "config":
-        doc = schema_export.config_schema()
+        doc = schema_export.config_schema(disabled_packs)
     else:
         doc = schema_export.rules_schema(_app(config_path, rule_paths, disabled_packs, variables).kinds)
     click.echo(json.dumps(doc, indent=2))

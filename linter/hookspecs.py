@@ -37,7 +37,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def dblint_kinds() -> Iterable[type[Kind[Any, Any]]]:
-    """Return the check kinds this plugin provides (subclasses of :class:`linter.kinds.base.Kind`).
+    """Return the check kinds this plugin provides (subclasses of :class:`linter.Kind`).
 
     A kind's ``name`` is what rule files write under ``kind:``; names must be unique across
     all plugins.
@@ -58,9 +58,9 @@ def dblint_fix_handlers() -> dict[str, Callable[..., Any]]:
     """Return named Python fix handlers that rules refer to with ``fix: {handler: NAME}``.
 
     A handler is called as ``handler(ctx=ctx, rule=rule, conn=conn)`` inside the engine's fix
-    transaction (and, read-only, for ``--diff``) with the rule's :class:`linter.kinds.base.Context`,
+    transaction (and, read-only, for ``--diff``) with the rule's :class:`linter.Context`,
     the :class:`linter.load.rules.Rule` and the connection (to read from, never to write with), and
-    returns the list of :class:`linter.kinds.base.FixStep` to execute (set-based DML), so
+    returns the list of :class:`linter.FixStep` to execute (set-based DML), so
     ``--diff`` can show them and ``--fix`` runs them.
     """
 
@@ -95,4 +95,4 @@ def dblint_applies(database: DatabaseInfo, config: Config) -> Applies | None:
 @hookspec
 def dblint_formats() -> dict[str, type[Formatter]]:
     """Return output formats by name (``--format NAME``): subclasses of
-    :class:`linter.report.base.Formatter`."""
+    :class:`linter.Formatter`."""

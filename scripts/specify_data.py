@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Derive the Specify pack's data files (rules/specify/data/) from Specify's reference files.
+"""Derive the Specify pack's data files (rules/dblint_specify/data/) from Specify's reference files.
 
     python scripts/specify_data.py [REFERENCE_DIR]   # default: ../shared/reference/specify
 
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "rules" / "specify" / "data"
+OUT = ROOT / "rules" / "dblint_specify" / "data"
 # PM-1b: the library roles Specify's permission initialisation guarantees by name.
 DEFAULT_LIBRARY_ROLES = [
     "Assign Roles", "Create Data Sets", "Edit Forms and Global Preferences", "Edit Pick lists", "Edit Taxon Tree",

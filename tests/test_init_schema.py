@@ -9,8 +9,11 @@ import sqlalchemy as sa
 import yaml
 from users_support import DEMO_RULES, ROOT
 
+from linter import Applies, Config, DatabaseInfo
 from linter.commands import init_config as starter
+from linter.load import plugins
 from linter.load.config import load_config
+from linter.load.packs import applicability
 
 
 def test_init_writes_a_config_that_dblint_check_uses(demo_db, dblint_run, tmp_path):
@@ -20,9 +23,14 @@ def test_init_writes_a_config_that_dblint_check_uses(demo_db, dblint_run, tmp_pa
     assert f"# Target: a {demo_db.dialect} database with 3 table(s)." in text
     assert "#   core: on (applies to any database)" in text
     cfg = load_config(tmp_path / "dblint.yaml")
-    # no django_migrations / alembic_version here; and (scripts/setup test installs it) no locality
-    # table for examples/dblint-pack-example, which init rightly turns off as well
-    assert cfg.disable_packs in (["migrations"], ["example", "migrations"])
+    # no django_migrations / alembic_version here, and Specify-shaped tables but no spversion,
+    # institution, division or collection: not a Specify database. (examples/dblint-pack-example, which
+    # scripts/setup test installs, has no dblint_applies: it applies to any database.)
+    assert cfg.disable_packs == ["migrations", "specify"]
+    assert (
+        "#   specify: off (not a Specify database (no spversion, institution, division, collection table))"
+        in text
+    )
     check = dblint_run(
         "check", "--rules", str(DEMO_RULES), "--select", "DEMO001", "--format", "json", cwd=tmp_path
     )
@@ -41,22 +49,32 @@ def test_init_never_writes_a_password():
     )
 
 
-def test_packs_apply_by_marker_tables_or_by_their_rules_tables():
-    assert starter._pack_applies("specify", [], {"discipline", "collection"}) == (True, "has discipline")
-    assert starter._pack_applies("migrations", [], {"thing"})[0] is False
-    assert starter._pack_applies("migrations", [], {"alembic_version"}) == (True, "has alembic_version")
+def test_builtin_packs_apply_by_their_own_dblint_applies():
+    pm = plugins.get_plugin_manager(builtin_only=True)
 
-    class R:
-        def __init__(self, rid, tables):
-            self.id, self.params = rid, tables
-            self.kind = type("K", (), {"tables": staticmethod(lambda p: p)})()
+    def answers(*tables: str, config: Config | None = None) -> dict[str, Applies]:
+        return applicability(pm, DatabaseInfo.of("sqlite", tables), config or Config())
 
-    assert starter._pack_applies("x", [R("X1", ["a", "b"]), R("X2", ["c"])], {"a", "b"}) == (
-        True,
-        "1 of 2 rules have their tables",
+    specify = ("spversion", "institution", "division", "discipline", "collection")
+    assert answers(*specify)["specify"] == Applies(
+        True, "a Specify database (has spversion, institution, division, discipline, collection)"
     )
-    assert starter._pack_applies("x", [R("X1", ["zzz"])], {"a"}) == (False, "none of its rules' tables exist")
-    assert starter._pack_applies("x", [R("X1", [])], set())[0] is True  # a rule for any database
+    assert answers("discipline", "collection")["specify"] == Applies(
+        False, "not a Specify database (no spversion, institution, division table)"
+    )
+    assert answers("SpVersion", "Institution", "Division", "Discipline", "Collection")["specify"].applies
+    assert answers("thing")["migrations"] == Applies(
+        False, "no migrations configured and no django_migrations or alembic_version table"
+    )
+    assert answers("alembic_version")["migrations"] == Applies(True, "has alembic_version")
+    assert answers("django_migrations", "thing")["migrations"] == Applies(True, "has django_migrations")
+    bound = Config()
+    plugins.bind_config_sections(bound, pm, ())  # as App.load does
+    configured = bound.with_sections({"migrations": {"alembic": {"script_location": "alembic"}}})
+    assert answers("thing", config=configured)["migrations"] == Applies(
+        True, "configured: migrations.alembic"
+    )
+    assert "core" not in answers("thing")  # no dblint_applies: applies to any database
 
 
 @pytest.mark.parametrize("dblint_db", ["sqlite"], indirect=True)
@@ -71,6 +89,9 @@ def test_init_finds_alembic_and_django_migrations(demo_db, dblint_run, tmp_path)
     assert res.exit_code == 0, res.stderr
     assert "ini: alembic.ini" in res.stdout
     assert "orders: shop/orders/migrations" in res.stdout
+    # no bookkeeping table yet, but the config being written configures them: the pack is on
+    assert "#   migrations: on (configured: migrations.django, migrations.alembic)" in res.stdout
+    assert "disable_packs: [specify]" in res.stdout
     assert ".venv" not in res.stdout
     assert not (tmp_path / "dblint.yaml").exists()  # --output - prints
 

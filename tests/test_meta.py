@@ -62,7 +62,7 @@ def test_every_hook_is_documented_and_tested(hook):
 
 
 def _builtin_rule_ids():
-    pm = plugins.get_plugin_manager(entrypoints=False)
+    pm = plugins.get_plugin_manager(builtin_only=True)
     kinds = plugins.collect_kinds(pm)
     ruleset = rules.load(plugins.rule_sources(pm), kinds)
     return sorted(r.id for r in ruleset.rules)

@@ -3,8 +3,8 @@
 It looks, read-only, at the target's tables and at the working directory, then writes a commented
 config: the database URL (password replaced by ``${DBLINT_PASSWORD}``), the built-in and installed
 packs that apply (the others listed under ``disable_packs``), and the Alembic/Django migrations
-folders it found. A pack applies when its marker tables are there (:data:`PACK_MARKERS`) or, for
-packs without markers, when at least one of its rules has every table it reads.
+folders it found. Whether a pack applies is the pack's own answer (``dblint_applies``, through
+:func:`linter.load.packs.applicability`, as ``check`` asks it), given the config being written.
 """
 
 from __future__ import annotations
@@ -22,12 +22,9 @@ import yaml
 from linter import db
 from linter.errors import ConfigError
 from linter.load import plugins
+from linter.load.config import Config
+from linter.load.packs import EVERYWHERE, DatabaseInfo, applicability
 
-# Tables whose presence says a pack is meant for this database.
-PACK_MARKERS: dict[str, set[str]] = {
-    "specify": {"discipline", "collectionobject", "spappresourcedir", "specifyuser"},
-    "migrations": {"django_migrations", "alembic_version"},
-}
 SKIP_DIRS = {
     ".git",
     ".hg",
@@ -52,6 +49,7 @@ class Findings:
     reasons: dict[str, str] = field(default_factory=dict)
     alembic: list[tuple[str, str]] = field(default_factory=list)  # (kind: ini|script_location, path)
     django: dict[str, str] = field(default_factory=dict)  # app label -> migrations folder
+    sections: set[str] = field(default_factory=set)  # config sections the loaded packs own
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -96,21 +94,6 @@ def find_migrations(root: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
     return alembic, django
 
 
-def _pack_applies(name: str, rules: Iterable[Any], tables: set[str]) -> tuple[bool, str]:
-    markers = PACK_MARKERS.get(name)
-    if markers is not None:
-        seen = sorted(markers & tables)
-        return bool(seen), (f"has {', '.join(seen)}" if seen else f"none of {', '.join(sorted(markers))}")
-    rules = list(rules)
-    needs = [[t.lower() for t in r.kind.tables(r.params)] for r in rules]
-    if not rules or any(not n for n in needs):
-        return True, "applies to any database"
-    ok = [r.id for r, n in zip(rules, needs, strict=True) if all(t in tables for t in n)]
-    return bool(ok), (
-        f"{len(ok)} of {len(rules)} rules have their tables" if ok else "none of its rules' tables exist"
-    )
-
-
 def inspect(app: Any, target: str | None, cwd: Path) -> Findings:
     url = app.target_url(target)
     engine = db.create_engine(url)
@@ -122,16 +105,33 @@ def inspect(app: Any, target: str | None, cwd: Path) -> Findings:
     finally:
         engine.dispose()
     f = Findings(dialect, _url_for_config(url, target, cwd), tables)
-    by_pack: dict[str, list[Any]] = {}
-    for r in app.ruleset.rules:
-        if r.pack not in ("config", "local"):
-            by_pack.setdefault(r.pack, []).append(r)
-    for _path, pack, _version in plugins.rule_sources(app.pm):
-        by_pack.setdefault(pack, [])
-    for pack, rules in sorted(by_pack.items()):
-        f.packs[pack], f.reasons[pack] = _pack_applies(pack, rules, tables)
     f.alembic, f.django = find_migrations(cwd)
+    f.sections = set(plugins.collect_config_sections(app.pm))
+    answers = applicability(app.pm, DatabaseInfo.of(dialect, tables), _planned_config(app.config, f))
+    for pack in sorted({pack for _path, pack, _version in plugins.rule_sources(app.pm)}):
+        verdict = answers.get(pack, EVERYWHERE)  # a pack without dblint_applies applies anywhere
+        f.packs[pack], f.reasons[pack] = verdict.applies, verdict.reason
     return f
+
+
+def _migrations_block(f: Findings) -> dict[str, Any]:
+    """The ``migrations:`` section for what was found (empty when nothing was)."""
+    block: dict[str, Any] = {}
+    if f.django:
+        block["django"] = {"apps": dict(sorted(f.django.items()))}
+    if f.alembic:
+        kind, path = f.alembic[0]
+        block["alembic"] = {kind: path}
+    return block
+
+
+def _planned_config(config: Config, f: Findings) -> Config:
+    """The config as it will be once the starter file is used: with the migrations found, so the
+    migrations pack's answer agrees with the section written beside it."""
+    block = _migrations_block(f)
+    if not block or "migrations" not in f.sections or config.section("migrations") is not None:
+        return config
+    return config.with_sections({"migrations": block})
 
 
 def _url_for_config(url: sa.URL, target: str | None, cwd: Path) -> str:
@@ -172,15 +172,11 @@ def render(f: Findings, config_fields: Iterable[str]) -> str:
     out += ["", "# Extra rule files or folders of your own, relative to this file.", "rules: []"]
     if f.alembic or f.django:
         out += ["", "# Migrations found under this folder (read by the migrations pack)."]
-        block = ["migrations:"]
-        if f.django:
-            block += ["  django:", "    apps:"] + [
-                f"      {app}: {path}" for app, path in sorted(f.django.items())
-            ]
-        if f.alembic:
-            kind, path = f.alembic[0]
-            block += ["  alembic:", f"    {kind}: {path}"]
-        if "migrations" in fields:
+        dumped = yaml.safe_dump(
+            {"migrations": _migrations_block(f)}, default_flow_style=False, sort_keys=False
+        )
+        block = dumped.splitlines()
+        if "migrations" in fields | f.sections:
             out += block
         else:  # this dblint has no migrations pack configuration: keep it as a note
             out += ["# " + line for line in block]

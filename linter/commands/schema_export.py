@@ -3,17 +3,19 @@ editors (VS Code's YAML extension, JetBrains, …) validate and complete them.
 
 The rule-file schema is built from the kinds actually loaded (built-in and installed packs): each
 rule is a discriminated union on ``kind``, so ``params`` and ``fix`` are checked against that
-kind's own models.
+kind's own models. The config schema has dblint's own keys and every loaded pack's sections
+(``dblint_config_sections``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from linter.kinds.base import HandlerFix, Kind
+from linter.load import plugins
 from linter.load.config import DURATION, Config
 from linter.load.rules import RuleSpec
 
@@ -57,8 +59,15 @@ def rules_schema(kinds: Mapping[str, Kind[Any, Any]]) -> dict[str, Any]:
     return {"$schema": DRAFT, **schema, "title": "dblint rule file"}
 
 
-def config_schema() -> dict[str, Any]:
-    schema = Config.model_json_schema(by_alias=True)
+def config_schema(disabled: Iterable[str] = ()) -> dict[str, Any]:
+    """The config's schema: dblint's keys and the sections of the packs loaded (less ``disabled``)."""
+    sections = plugins.collect_config_sections(plugins.get_plugin_manager(disabled))
+    with_sections: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        "Config",
+        __base__=Config,
+        **{name: (section, None) for name, section in sorted(sections.items())},
+    )
+    schema = with_sections.model_json_schema(by_alias=True)
     schema.get("properties", {}).pop("source", None)  # where the file was found: not written in it
     # Durations are validated from text ("300ms", "10s", "5m") as well as numbers of seconds.
     duration = {

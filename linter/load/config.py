@@ -1,17 +1,31 @@
 """The configuration: found as ``--config FILE``, ``dblint.yaml`` in the working directory, or
 ``[tool.dblint]`` in ``pyproject.toml``. ``${NAME}`` and ``${NAME:-default}`` in strings are read
-from the environment, so passwords stay out of files."""
+from the environment, so passwords stay out of files.
+
+dblint's own keys are validated when the file is read; every other top-level key is a pack's
+section (``dblint_config_sections``), validated once the packs are loaded (:meth:`Config.bind_sections`),
+with errors as ``file:line`` all the same."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
 import urllib.parse
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from linter.errors import ConfigError
 from linter.load.yamlfile import error_words, first_error, line_of, load_yaml
@@ -98,54 +112,6 @@ class DatabaseConfig(BaseModel):
         return parse_duration(v)
 
 
-class DjangoConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    # app label -> its migrations folder, relative to the config file
-    apps: dict[str, str] = Field(min_length=1)
-    # settings module (e.g. "proj.settings"), importable with the config's folder on sys.path:
-    # then Django's own loader gives the applied and pending schemas (DRIFT, MIG007, PRE rules)
-    settings: str | None = None
-
-
-class AlembicConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ini: str | None = None  # alembic.ini, whose [alembic] script_location is read
-    script_location: str | None = None  # or the scripts folder itself
-    # Alembic's version table, when env.py renames it; default: the version_table= string literal
-    # of env.py's context.configure(...) calls, else alembic_version
-    version_table: str | None = Field(None, min_length=1)
-    # and the schema it is in; default: version_table_schema= of env.py, else the checked schema.
-    # null here (rather than leaving the key out) means the checked schema, whatever env.py says.
-    version_table_schema: str | None = Field(None, min_length=1)
-
-    @model_validator(mode="after")
-    def _one(self) -> AlembicConfig:
-        if (self.ini is None) == (self.script_location is None):
-            raise ValueError("give exactly one of ini or script_location")
-        return self
-
-
-class MigrationsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    django: DjangoConfig | None = None
-    alembic: AlembicConfig | None = None
-
-
-class ModelsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    # "package.module:Base.metadata": a SQLAlchemy MetaData, imported with the config's folder on sys.path
-    metadata: str | None = None
-    # or a database built by the migrations (the CKAN check), reflected as the target schema
-    reference_url: str | None = None
-
-    @field_validator("metadata")
-    @classmethod
-    def _import_path(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"[\w.]+:[\w.]+", v):
-            raise ValueError(f"{v!r} is not an import path like 'models:Base.metadata'")
-        return v
-
-
 class FixConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Rows any fix deletes go to dblint_quarantine_<table> first (as --quarantine).
@@ -164,12 +130,20 @@ class Config(BaseModel):
     fixtures: FixturesConfig = FixturesConfig()  # fixture files as targets (linter.targets.fixture_files)
     max_examples: int = Field(20, ge=0, le=100_000)
     jobs: int | None = Field(None, ge=1, le=256)
-    migrations: MigrationsConfig = MigrationsConfig()
-    models: ModelsConfig = ModelsConfig()
     fix: FixConfig = FixConfig()
 
     # Where the config came from: relative paths in it are relative to its folder.
     source: Path | None = Field(None, exclude=True)
+
+    # Top-level keys that are not dblint's own belong to packs (``dblint_config_sections``): kept
+    # here as read (with the YAML's line numbers) until the packs are loaded, then validated by
+    # :meth:`bind_sections` into ``_sections``.
+    _pending: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _raw: Any = PrivateAttr(None)  # the YAML as read, for line numbers (None: [tool.dblint])
+    _shown: str = PrivateAttr("config")  # the file as errors name it
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    _models: dict[str, type[BaseModel]] | None = PrivateAttr(None)  # None: not bound yet
+    _ignored: frozenset[str] = PrivateAttr(frozenset())  # sections of disabled packs
 
     @property
     def root(self) -> Path:
@@ -177,6 +151,57 @@ class Config(BaseModel):
 
     def rule_sources(self) -> list[Path]:
         return [(self.root / p) for p in self.rules]
+
+    @classmethod
+    def own_keys(cls) -> list[str]:
+        """dblint's own top-level keys (as written in the file)."""
+        return [f.alias or name for name, f in cls.model_fields.items() if name != "source"]
+
+    def pack_keys(self) -> list[str]:
+        """The top-level keys that are not dblint's own, in file order."""
+        return list(self._pending)
+
+    def section(self, name: str) -> BaseModel | None:
+        """A pack's validated config section (``dblint_config_sections``); None when the config
+        has none, or when its pack is not loaded."""
+        if name in self._pending and self._models is None:
+            # A programming error, not a user's: the section exists but was never validated.
+            raise RuntimeError(f"config section {name!r} is read before the packs' sections are bound")
+        return self._sections.get(name)
+
+    def bind_sections(self, models: Mapping[str, type[BaseModel]], ignored: Collection[str] = ()) -> None:
+        """Validate every pack section with its pack's model. A key no model owns is an error naming
+        file:line and the closest known key, unless it is ``ignored`` (a disabled pack's section)."""
+        sections: dict[str, BaseModel] = {}
+        known = [*self.own_keys(), *models, *ignored]
+        for key, value in self._pending.items():
+            model = models.get(key)
+            if model is not None:
+                sections[key] = self._validated(key, value, model)
+            elif key not in ignored:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"{self._where([key])}: {key}: unknown key{hint}")
+        self._models, self._sections, self._ignored = dict(models), sections, frozenset(ignored)
+
+    def with_sections(self, data: Mapping[str, Any]) -> Config:
+        """A copy with more pack sections (as a file would hold them), validated with the models
+        this config was bound with: the config ``dblint init`` is about to write, for instance."""
+        out = self.model_copy()
+        out._pending = {**self._pending, **data}
+        out.bind_sections(self._models or {}, self._ignored)
+        return out
+
+    def _validated(self, key: str, value: Any, model: type[BaseModel]) -> BaseModel:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            err = first_error(exc, model)
+            raise ConfigError(f"{self._where([key, *err['loc']])}: {error_words(err, key)}") from None
+
+    def _where(self, loc: Sequence[Any]) -> str:
+        line = line_of(Path(self._shown), self._raw, loc) if self._raw is not None else 0
+        return f"{self._shown}:{line}" if line else self._shown
 
 
 _USERINFO = re.compile(r"://[^/?#@]*$")
@@ -226,8 +251,9 @@ def _validate(data: Any, source: Path, raw: Any) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{_shown(source)}:1: the config must be a mapping")
+    own = set(Config.own_keys())
     try:
-        cfg = Config.model_validate(data)
+        cfg = Config.model_validate({k: v for k, v in data.items() if k in own})
     except ValidationError as exc:
         err = first_error(exc, Config)
         line = line_of(source, raw, err["loc"]) if raw is not None else 0
@@ -235,6 +261,9 @@ def _validate(data: Any, source: Path, raw: Any) -> Config:
         where = f"{shown}:{line}" if line else shown
         raise ConfigError(f"{where}: {error_words(err)}") from None
     cfg.source = source.resolve()
+    # The rest belongs to packs, validated once they are loaded (linter.load.plugins.bind_config_sections).
+    cfg._pending = {k: v for k, v in data.items() if k not in own}
+    cfg._raw, cfg._shown = raw, _shown(source)
     return cfg
 
 

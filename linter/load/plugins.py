@@ -1,27 +1,30 @@
-"""The plugin manager: built-in plugins first, then installed packs (entry point group ``dblint``).
+"""The plugin manager: dblint's own kinds and formats first, then every rule pack, built-in or
+installed, through the entry point group ``dblint`` (the built-in packs are dblint's own entry
+points: ``core``, ``specify``, ``migrations``).
 
-Built-ins go through the same hooks as third-party packs; a pack that fails to import is named and
-skipped with a warning instead of taking dblint down.
+A pack that fails to import is named and skipped with a warning instead of taking dblint down.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import sys
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from types import ModuleType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
 from linter import hookspecs
 from linter.errors import DblintError
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from linter.load.config import Config
+
+# dblint's own plugins (like pytest's default plugins): the core kinds and the output formats.
 BUILTIN_MODULES = (
     "linter.kinds.row_exists",
     "linter.kinds.not_null",
@@ -30,58 +33,30 @@ BUILTIN_MODULES = (
     "linter.kinds.sql",
     "linter.kinds.foreign_keys",
     "linter.kinds.primary_key",
-    "linter.kinds.migration_state",
-    "linter.kinds.drift",
-    "linter.kinds.pre_migration",
     "linter.report.text",
     "linter.report.json",
     "linter.report.sarif",
     "linter.report.junit",
     "linter.report.github",
 )
-
-
-def builtin_rules_dir() -> Path:
-    """Where the built-in YAML packs live: inside the wheel, or beside the package in a checkout."""
-    here = Path(__file__).resolve().parent.parent
-    installed = here / "rules"
-    return installed if installed.is_dir() else here.parent / "rules"
-
-
-@dataclass
-class BuiltinPack:
-    """A folder of ``rules/``: its YAML files, plus its ``plugin.py`` when the pack needs code."""
-
-    name: str
-    folder: Path
-
-    @hookspecs.hookimpl
-    def dblint_rule_files(self) -> list[Path]:
-        return [self.folder]
+DIST = "dblint"  # the distribution whose entry points are the built-in packs
 
 
 class PackLoadWarning(UserWarning):
     pass
 
 
-def _load_pack_module(pack: str, path: Path) -> ModuleType:
-    # Packs' code sits beside their YAML; load it by path so a source checkout and a wheel agree.
-    modname = f"dblint_pack_{pack}"
-    if modname in sys.modules:
-        return sys.modules[modname]
-    spec = importlib.util.spec_from_file_location(modname, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[modname] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _entry_points() -> Iterable[metadata.EntryPoint]:
     return metadata.entry_points(group=hookspecs.PROJECT)
 
 
-def get_plugin_manager(disabled: Iterable[str] = (), *, entrypoints: bool = True) -> pluggy.PluginManager:
+def _is_builtin(ep: metadata.EntryPoint) -> bool:
+    return ep.dist is not None and ep.dist.name == DIST
+
+
+def get_plugin_manager(disabled: Iterable[str] = (), *, builtin_only: bool = False) -> pluggy.PluginManager:
+    """dblint's own plugins, then the packs of the ``dblint`` entry point group except ``disabled``
+    (``builtin_only``: only the packs dblint itself ships)."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     disabled = set(disabled)
@@ -91,31 +66,27 @@ def get_plugin_manager(disabled: Iterable[str] = (), *, entrypoints: bool = True
     for modname in BUILTIN_MODULES:
         pm.register(importlib.import_module(modname), name=modname)
 
-    rules_dir = builtin_rules_dir()
-    for folder in sorted(p for p in rules_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
-        if folder.name in disabled:
+    # One entry point at a time, so a broken pack is named and skipped instead of fatal; dblint's
+    # own first, so an installed pack cannot take a built-in pack's name.
+    for ep in sorted(_entry_points(), key=lambda ep: not _is_builtin(ep)):
+        if ep.name in disabled or pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
             continue
-        pm.register(BuiltinPack(folder.name, folder), name=folder.name)
-        plugin_py = folder / "plugin.py"
-        if plugin_py.exists():
-            pm.register(_load_pack_module(folder.name, plugin_py), name=f"{folder.name}.plugin")
-
-    if entrypoints:
-        # One entry point at a time, so a broken pack is named and skipped instead of fatal.
-        for ep in _entry_points():
-            if ep.name in disabled or pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
-                continue
-            try:
+        if builtin_only and not _is_builtin(ep):
+            continue
+        try:
+            if _is_builtin(ep):
+                pm.register(ep.load(), name=ep.name)
+            else:  # pluggy records the distribution: dblint rules shows its version
                 pm.load_setuptools_entrypoints(hookspecs.PROJECT, name=ep.name)
-            except Exception as exc:
-                dist = ep.dist.name if ep.dist else "?"
-                if pm.has_plugin(ep.name):
-                    pm.unregister(name=ep.name)
-                warnings.warn(
-                    f"rule pack {ep.name!r} ({dist}) failed to load and was skipped: {exc}",
-                    PackLoadWarning,
-                    stacklevel=2,
-                )
+        except Exception as exc:
+            dist = ep.dist.name if ep.dist else "?"
+            if pm.has_plugin(ep.name):
+                pm.unregister(name=ep.name)
+            warnings.warn(
+                f"rule pack {ep.name!r} ({dist}) failed to load and was skipped: {exc}",
+                PackLoadWarning,
+                stacklevel=2,
+            )
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
@@ -149,7 +120,7 @@ def pack_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, str]:
     for p, dist in pm.list_plugin_distinfo():
         if p is plugin:
             return name, dist.version
-    return name, __version__
+    return name, __version__  # a built-in pack is as new as dblint itself
 
 
 def collect_kinds(pm: pluggy.PluginManager) -> dict[str, Any]:
@@ -187,8 +158,60 @@ def rule_sources(pm: pluggy.PluginManager) -> list[tuple[Path, str, str]]:
     out = []
     for impl in pm.hook.dblint_rule_files.get_hookimpls():
         pack, version = pack_of(pm, impl.plugin)
-        if isinstance(impl.plugin, BuiltinPack):
-            pack = impl.plugin.name
         for p in cast("Iterable[Any]", impl.function() or ()):
             out.append((Path(p), pack, version))
     return sorted(out, key=lambda t: (t[1] != "core", t[1], str(t[0])))
+
+
+# --- config sections (dblint_config_sections) -----------------------------------------------------
+
+
+def collect_config_sections(pm: pluggy.PluginManager) -> dict[str, type[BaseModel]]:
+    """Every loaded pack's config sections: top-level config key → the pydantic model validating it."""
+    from linter.load.config import Config
+
+    own = Config.own_keys()
+    out: dict[str, type[BaseModel]] = {}
+    owner: dict[str, str] = {}
+    for impl in pm.hook.dblint_config_sections.get_hookimpls():
+        for name, model in cast("Mapping[str, type[BaseModel]]", impl.function() or {}).items():
+            if name in own:
+                raise DblintError(
+                    f"plugin {impl.plugin_name!r} registers config section {name!r}, one of dblint's own keys"
+                )
+            if name in out:
+                raise DblintError(
+                    f"plugin {impl.plugin_name!r} registers config section {name!r}, "
+                    f"which plugin {owner[name]!r} already has"
+                )
+            out[name], owner[name] = model, impl.plugin_name
+    return out
+
+
+def disabled_sections(disabled: Iterable[str]) -> set[str] | None:
+    """The config sections the disabled packs own, so that their sections are accepted unread.
+    Asked only when the config has sections no loaded pack owns; None when a disabled pack cannot
+    be asked (it fails to import, which may be why it is disabled): any section may then be its."""
+    names: set[str] = set()
+    wanted = set(disabled)
+    for ep in _entry_points():
+        if ep.name not in wanted:
+            continue
+        try:
+            hook = getattr(ep.load(), "dblint_config_sections", None)
+            names |= set(hook() or {}) if callable(hook) else set()
+        except Exception:
+            return None
+    return names
+
+
+def bind_config_sections(config: Config, pm: pluggy.PluginManager, disabled: Iterable[str]) -> None:
+    """Validate the config's pack sections with the models of the loaded packs (see
+    :meth:`linter.load.config.Config.bind_sections`); sections of disabled packs pass unread."""
+    owned = collect_config_sections(pm)
+    unowned = [k for k in config.pack_keys() if k not in owned]
+    ignored: set[str] = set()
+    if unowned and disabled:
+        found = disabled_sections(disabled)
+        ignored = set(unowned) if found is None else found
+    config.bind_sections(owned, ignored)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mig_projects import write_config
 
-from linter.migrations import django_state
+from dblint_migrations.readers import django_state
 
 pytestmark = pytest.mark.parametrize("dblint_db", ["sqlite"], indirect=True)
 
@@ -16,8 +16,13 @@ def _json(run, cfg, select):
 
 
 def test_nothing_configured_skips_every_rule_with_the_reason(dblint_db, dblint_run, tmp_path):
-    dblint_db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    res = _json(dblint_run, write_config(tmp_path, dblint_db.url_string), "MIG,DRIFT,PRE")
+    # A Django database checked without a migrations: section: the pack applies (it has
+    # django_migrations), and each rule says what it is missing.
+    dblint_db.execute(
+        "CREATE TABLE django_migrations (id INTEGER PRIMARY KEY, app VARCHAR(255), name VARCHAR(255))"
+    )
+    cfg = write_config(tmp_path, dblint_db.url_string)
+    res = _json(dblint_run, cfg, "MIG,DRIFT,PRE")
     assert res.exit_code == 2 and "no selected rule could run" in res.stderr  # nothing checked
     reasons = {r["id"]: (r["status"], r["reason"]) for r in res.json()["rules"]}
     assert reasons["MIG001"] == (
@@ -26,6 +31,13 @@ def test_nothing_configured_skips_every_rule_with_the_reason(dblint_db, dblint_r
     )
     assert reasons["DRIFT001"][0] == reasons["PRE001"][0] == "skipped"
     assert "no model schema configured" in reasons["DRIFT001"][1]
+    # Neither a section nor a bookkeeping table: the pack does not apply here, and says why.
+    dblint_db.execute("DROP TABLE django_migrations")
+    dblint_db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    res = _json(dblint_run, cfg, "MIG,DRIFT,PRE")
+    why = "no migrations configured and no django_migrations or alembic_version table"
+    assert res.exit_code == 2 and f"pack migrations does not apply ({why})" in res.stderr
+    assert not [r["id"] for r in res.json()["rules"]]
 
 
 def test_django_not_installed_keeps_mig_rules_and_skips_the_rest(

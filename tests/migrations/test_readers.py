@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from dblint_migrations.readers import ProjectError, alembic_graph, django_graph
+from linter.app import App
 from linter.errors import ConfigError
-from linter.load.config import load_config
-from linter.migrations import ProjectError, alembic_graph, django_graph
+from linter.load.config import Config, load_config
 
 
 def _mig(folder: Path, name: str, deps: list[tuple[str, str]], replaces: list[tuple[str, str]] = ()) -> None:
@@ -117,25 +118,31 @@ def test_alembic_reads_ini_merges_labels_and_creates(tmp_path):
     ]
 
 
+def _loaded(path: Path) -> Config:
+    """The config as a run has it: the pack sections are validated when the packs load."""
+    return App.load(load_config(path)).config
+
+
 def test_config_keys_are_checked(tmp_path):
     cfg = tmp_path / "dblint.yaml"
     cfg.write_text("migrations:\n  alembic: {ini: alembic.ini, script_location: alembic}\n")
     with pytest.raises(ConfigError, match=r"dblint.yaml:2: .*exactly one of ini or script_location"):
-        load_config(cfg)
+        _loaded(cfg)
     cfg.write_text("models:\n  metadata: models.Base.metadata\n")
     with pytest.raises(ConfigError, match=r"dblint.yaml:2: models.metadata: .*import path"):
-        load_config(cfg)
+        _loaded(cfg)
     cfg.write_text(
         "migrations:\n  django: {apps: {shop: shop/migrations}, settings: proj.settings, extra: 1}\n"
     )
     with pytest.raises(ConfigError, match=r"dblint.yaml:2: migrations.django.extra: unknown key"):
-        load_config(cfg)
+        _loaded(cfg)
     cfg.write_text(
         "migrations:\n  django: {apps: {shop: shop/migrations}, settings: proj.settings}\n"
         "models: {reference_url: ref.sqlite3}\n"
     )
-    c = load_config(cfg)
-    assert c.migrations.django.apps == {"shop": "shop/migrations"} and c.models.reference_url == "ref.sqlite3"
+    c = _loaded(cfg)
+    mig, models = c.section("migrations"), c.section("models")
+    assert mig.django.apps == {"shop": "shop/migrations"} and models.reference_url == "ref.sqlite3"
 
 
 def test_long_chains_and_cycles(tmp_path):

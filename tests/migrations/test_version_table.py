@@ -15,10 +15,11 @@ import yaml
 from alembic.util import CommandError
 from mig_projects import AlembicProject, write_config
 
+from dblint_migrations.config import SECTIONS
+from dblint_migrations.readers import ProjectError, alembic_graph, project
 from linter.errors import ConfigError
 from linter.kinds.base import Context
 from linter.load.config import load_config
-from linter.migrations import ProjectError, alembic_graph, project
 
 MODELS = """
 import sqlalchemy as sa
@@ -57,7 +58,9 @@ def _env(tmp_path: Path, body: str) -> Path:
 def _ctx(tmp_path: Path, **alembic: object) -> Context:
     cfg = tmp_path / "dblint.yaml"
     cfg.write_text(yaml.safe_dump({"migrations": {"alembic": {"script_location": "alembic", **alembic}}}))
-    return Context(schema=None, config=load_config(cfg))  # type: ignore[arg-type]
+    config = load_config(cfg)
+    config.bind_sections(SECTIONS)  # the migrations pack's sections, as App.load binds them
+    return Context(schema=None, config=config)  # type: ignore[arg-type]
 
 
 def _version_table(tmp_path: Path, **alembic: object) -> project.VersionTable:

@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from importlib import metadata
 
 import pytest
 import sqlalchemy as sa
 
+import dblint_specify
+from dblint_specify import datasets
+from dblint_specify.templating import expand
 from linter.db import Schema
 from linter.errors import MissingObject, RuleError
 from linter.kinds.base import Context
 
-PLUGIN = Path(__file__).resolve().parents[2] / "rules" / "specify" / "plugin.py"
 
-
-@pytest.fixture(scope="module")
-def plugin():  # type: ignore[no-untyped-def]
-    from linter.load.plugins import _load_pack_module
-
-    return _load_pack_module("specify", PLUGIN)
-
-
-def test_reference_data_matches_specify(plugin):  # type: ignore[no-untyped-def]
-    dm = plugin.datamodel("7.12.0.6")
+def test_reference_data_matches_specify() -> None:
+    dm = datasets.datamodel("7.12.0.6")
     assert len(dm["tables"]) == 215 and sum(len(t["items"]) for t in dm["tables"]) == 4515
-    rules = plugin.uniqueness_rules()
+    rules = datasets.uniqueness_rules()
     assert len(rules) == 49 and sum(r["isglobal"] for r in rules) == 18
     assert (
         sum(r["nfields"] for r in rules if not r["isglobal"]) * 2
         + sum(r["nfields"] for r in rules if r["isglobal"])
         == 159
     )
-    roles = plugin.library_roles()
+    roles = datasets.library_roles()
     assert len(roles) == 17 and sum(len(r["policies"]) for r in roles) == 404
     assert {r["name"]: r["need"] for r in roles if r["need"]} == {
         "Collection Admin": "always",
@@ -50,30 +43,30 @@ def test_reference_data_matches_specify(plugin):  # type: ignore[no-untyped-def]
         ("text1", "Text1"),
     ],
 )
-def test_default_captions(plugin, name, title):  # type: ignore[no-untyped-def]
-    assert plugin._title(name) == title
+def test_default_captions(name: str, title: str) -> None:
+    assert datasets.title(name) == title
 
 
-def test_expand_binds_variables_and_quotes_data(plugin, tmp_path):  # type: ignore[no-untyped-def]
+def test_expand_binds_variables_and_quotes_data(tmp_path):  # type: ignore[no-untyped-def]
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     ctx = Context(Schema(engine), {"discipline_id": 3, "specify_version": "7.12.0.6"})
-    clause = plugin.expand(
-        "SELECT COUNT(*), STRLIST(r.name) FROM {lib_roles} r WHERE :discipline_id = 3", ctx
-    )
+    clause = expand("SELECT COUNT(*), STRLIST(r.name) FROM {lib_roles} r WHERE :discipline_id = 3", ctx)
     assert set(clause._bindparams) == {"discipline_id"}  # the data are constants, the variable is bound
     with engine.connect() as c:
         n, names = c.execute(clause).one()
     assert n == 17 and "Full Access - Legacy" in names
     with engine.connect() as c:
-        n = c.execute(plugin.expand("SELECT COUNT(*) FROM {dm_items_full} f", ctx)).scalar()
+        n = c.execute(expand("SELECT COUNT(*) FROM {dm_items_full} f", ctx)).scalar()
     assert n == 4515
     with pytest.raises(RuleError, match="unknown dataset"):
-        plugin.expand("SELECT * FROM {nope}", ctx)
+        expand("SELECT * FROM {nope}", ctx)
     with pytest.raises(RuleError, match="no variable defines"):
-        plugin.expand("SELECT :nope", ctx)
+        expand("SELECT :nope", ctx)
     other = Context(Schema(engine), {"discipline_id": None, "specify_version": "6.8"})
     with pytest.raises(RuleError, match="no datamodel for Specify 6.8"):
-        plugin.expand("SELECT * FROM {dm_tables}", other)
+        expand("SELECT * FROM {dm_tables}", other)
     with pytest.raises(MissingObject, match="no datamodel for Specify 6.8"):
-        plugin.datamodel("6.8")
-    assert "dblint_pack_specify" in sys.modules
+        datasets.datamodel("6.8")
+    # the pack is an ordinary package: the entry point dblint loads is the module imported here
+    (ep,) = [ep for ep in metadata.entry_points(group="dblint") if ep.name == "specify"]
+    assert ep.load() is dblint_specify

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 INT, S, T, DT = "integer", "smallint", "varchar(255)", "datetime"
@@ -19,6 +21,18 @@ def nodes(name: str) -> dict[str, str]:
 
 
 TABLES = {
+    # Specify's version table: with the hierarchy below, what makes this a Specify database (the
+    # specify pack's dblint_applies).
+    "spversion": {
+        "columns": {
+            "spversionid": PK,
+            "appname": "varchar(32)",
+            "appversion": "varchar(16)",
+            "schemaversion": "varchar(16)",
+            **STAMP,
+        },
+        "rows": [[1, "Specify", "7.12.0.6", "2.10", datetime.datetime(2025, 1, 1), 0]],
+    },
     "institution": {
         "columns": {"usergroupscopeid": PK, "name": T, "storagetreedefid": INT},
         "rows": [[1, "Museum", 1]],
@@ -350,7 +364,8 @@ def test_specify_rules_on_the_table_subset(dblint_db, dblint_run):
 
 @pytest.mark.parametrize("dblint_db", ["sqlite"], indirect=True)
 def test_rules_whose_tables_are_absent_are_skipped(dblint_db, dblint_run):
-    dblint_db.create({k: TABLES[k] for k in ("discipline", "collection", "picklist", "spappresourcedir")})
+    marker = ("spversion", "institution", "division", "discipline", "collection")  # a Specify database
+    dblint_db.create({k: TABLES[k] for k in (*marker, "picklist", "spappresourcedir")})
     res = dblint_run("check", dblint_db.url_string, "--select", "SPEC", "--format", "json")
     status = {r["id"]: r["status"] for r in res.json()["rules"]}
     assert "error" not in status.values(), res.stdout

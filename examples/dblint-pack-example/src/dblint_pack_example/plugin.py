@@ -1,8 +1,12 @@
 """The pack's plugin module (entry point ``dblint = example``): what it adds to dblint.
 
-- ``dblint_kinds``: the ``range`` kind, written against dblint's public Kind interface exactly as
-  the built-in kinds are: params → ONE set-based SELECT of the violating rows; fix → DML steps.
+- ``dblint_kinds``: the ``range`` kind, written against dblint's public API (everything comes from
+  ``linter``, the package root) exactly as the built-in kinds are: params → ONE set-based SELECT
+  of the violating rows (a :class:`QueryCheck`); fix → DML steps.
 - ``dblint_rule_files``: ``rules.yaml`` beside this module (shipped inside the wheel).
+
+It has no ``dblint_applies`` hook, so it applies to every database: a rule whose table is absent
+is skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import model_validator
 
-from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, count_of, fmt
+from linter import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, hookimpl
 
 
 class RangeParams(Params):
@@ -74,11 +77,11 @@ class Range(Kind[RangeParams, RangeFix]):
         shown = {col.name: col for col in [*pk, c]}
         q = sa.select(*[col.label(n) for n, col in shown.items()]).where(cond)
         title = self.title(params).split(" lies ", 1)[1]
-        return Check(
+        return QueryCheck(
             query=q,
             table=t.name,
             key=[k.name for k in pk],
-            message=lambda r: f"{c.name} = {fmt(r[c.name])} does not lie {title}",
+            message=lambda r: f"{c.name} = {_shown(r[c.name])} does not lie {title}",
             count_query=sa.select(sa.func.count()).select_from(t).where(cond),
         )
 
@@ -89,7 +92,7 @@ class Range(Kind[RangeParams, RangeFix]):
             if cond is None:
                 continue
             value = None if fix.action == "set_null" else sa.literal(bound, type_=c.type)
-            rows = count_of(sa.select(sa.literal(1)).select_from(t).where(cond, *where))
+            rows = sa.select(sa.func.count()).select_from(t).where(cond, *where)  # for --diff
             what = "NULL" if value is None else _num(bound)
             steps.append(
                 FixStep(
@@ -99,8 +102,12 @@ class Range(Kind[RangeParams, RangeFix]):
         return steps
 
 
+def _shown(value: Any) -> str:
+    return "NULL" if value is None else str(value)
+
+
 def _num(x: float | None) -> str:
-    return fmt(int(x)) if x is not None and float(x).is_integer() else fmt(x)
+    return _shown(int(x)) if x is not None and float(x).is_integer() else _shown(x)
 
 
 @hookimpl

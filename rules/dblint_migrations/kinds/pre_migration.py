@@ -29,12 +29,11 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from linter.errors import MissingObject, RuleError
-from linter.hookspecs import hookimpl
+from dblint_migrations.readers import compare, models
+from linter import Check, Context, DeferredCheck, FixModel, FixStep, Kind, MissingObject, Params, RuleError
 from linter.kinds import sqlbuild
-from linter.kinds.base import Check, Context, DeferredCheck, FixModel, FixStep, Kind, Params, count_of, fmt
+from linter.kinds.base import count_of, fmt
 from linter.kinds.unique import Unique, UniqueFix, UniqueParams
-from linter.migrations import compare, models
 
 TEXT = sa.String(255)
 
@@ -264,8 +263,3 @@ class PreMigration(Kind[PreParams, PreFix]):
                     UniqueFix(keep=fix.keep, order_by=order),
                 )
         return steps
-
-
-@hookimpl
-def dblint_kinds() -> list[type[Kind[Any, Any]]]:
-    return [PreMigration]

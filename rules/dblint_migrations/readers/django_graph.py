@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linter.migrations import ProjectError, ordered, parse_python
+from dblint_migrations.readers import ProjectError, ordered, parse_python
 
 Key = tuple[str, str]  # (app label, migration name)
 

@@ -1,6 +1,6 @@
 """Readers for the project around a database: migration files (Django, Alembic), read statically
 with ``ast`` (nothing is imported, Django need not be installed), and the schema the models
-describe. The check kinds in ``linter/kinds/`` compare them with the live database."""
+describe. The pack's kinds (:mod:`dblint_migrations.kinds`) compare them with the live database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from linter.errors import RuleError
+from linter import RuleError
 
 
 class _Sortable(Hashable, Protocol):

@@ -21,9 +21,8 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
 
-from linter.hookspecs import hookimpl
-from linter.kinds.base import Check, ComputedCheck, Context, Example, Kind, Params
-from linter.migrations import compare, models, project
+from dblint_migrations.readers import compare, models, project
+from linter import Check, ComputedCheck, Context, Example, Kind, Params
 
 
 class DriftParams(Params):
@@ -159,8 +158,3 @@ class Drift(Kind[DriftParams, Any]):
                         f"FOREIGN KEY ({', '.join(cols)}) REFERENCES {ref} is in {target.source} but not in "
                         "the database",
                     )
-
-
-@hookimpl
-def dblint_kinds() -> list[type[Kind[Any, Any]]]:
-    return [Drift]

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linter.migrations import ProjectError, ordered, parse_python
+from dblint_migrations.readers import ProjectError, ordered, parse_python
 
 
 @dataclass

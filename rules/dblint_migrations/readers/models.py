@@ -3,7 +3,7 @@
 - ``models.metadata: "package.module:Base.metadata"``: imported, with the config's folder on sys.path;
 - ``models.reference_url``: a database built by the migrations (the CKAN check), reflected;
 - ``migrations.django.settings``: Django's migration state (applied state for DRIFT, the state after
-  every pending migration for PRE), see :mod:`linter.migrations.django_state`.
+  every pending migration for PRE), see :mod:`dblint_migrations.readers.django_state`.
 
 An explicit ``models`` source wins over Django's state.
 """
@@ -18,10 +18,10 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from linter import db
-from linter.errors import MissingObject
-from linter.kinds.base import Context
-from linter.migrations import ProjectError, django_state, project
+from dblint_migrations.config import ModelsConfig, models_section
+from dblint_migrations.readers import ProjectError, django_state, project
+from linter import Context, MissingObject
+from linter.db import create_engine, mask_url, parse_target  # a reference database is opened like a target
 
 
 @dataclass
@@ -32,8 +32,8 @@ class Target:
     defaults: dict[tuple[str, str], Any] = field(default_factory=dict)
 
 
-def _models_cfg(ctx: Context) -> Any:
-    return getattr(ctx.config, "models", None)
+def _models_cfg(ctx: Context) -> ModelsConfig | None:
+    return models_section(ctx.config)
 
 
 def configured(ctx: Context) -> str | None:
@@ -57,10 +57,11 @@ def target(ctx: Context, conn: Connection, stage: str) -> Target:
     "pre" (what it must become)."""
     require(ctx)
     m = _models_cfg(ctx)
-    if m is not None and m.metadata:
-        return project.cached(ctx, "models:metadata", lambda: import_metadata(ctx, m.metadata))
-    if m is not None and m.reference_url:
-        return project.cached(ctx, "models:reference", lambda: reflect_reference(ctx, m.reference_url))
+    metadata, reference = (m.metadata, m.reference_url) if m is not None else (None, None)
+    if metadata:
+        return project.cached(ctx, "models:metadata", lambda: import_metadata(ctx, metadata))
+    if reference:
+        return project.cached(ctx, "models:reference", lambda: reflect_reference(ctx, reference))
     rows = project.django_rows(conn, ctx)
     state = django_state.load(ctx, rows)
     if stage == "drift":
@@ -109,7 +110,7 @@ def _forget_other(top: str, root: str) -> None:
 
 def reflect_reference(ctx: Context, url: str) -> Target:
     raw = url if "://" in url else str((project.root(ctx) / url).resolve())
-    engine = db.create_engine(db.parse_target(raw))
+    engine = create_engine(parse_target(raw))
     md = sa.MetaData()
     try:
         with engine.connect() as c:
@@ -118,11 +119,11 @@ def reflect_reference(ctx: Context, url: str) -> Target:
             md.reflect(c, only=names)
     except sa.exc.SQLAlchemyError as exc:
         raise ProjectError(
-            f"models.reference_url: cannot reflect {db.mask_url(engine.url)}: {exc.__class__.__name__}"
+            f"models.reference_url: cannot reflect {mask_url(engine.url)}: {exc.__class__.__name__}"
         ) from None
     finally:
         engine.dispose()
-    return Target(md, f"reference database {db.mask_url(engine.url)}")
+    return Target(md, f"reference database {mask_url(engine.url)}")
 
 
 def _sa_type(c: dict[str, Any]) -> sa.types.TypeEngine[Any]:

@@ -12,8 +12,8 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import ReflectedColumn
 
-from linter.kinds.base import Context
-from linter.migrations import project
+from dblint_migrations.readers import project
+from linter import Context
 
 
 @dataclass

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from linter.errors import MissingObject
-from linter.kinds.base import Context
-from linter.migrations import alembic_graph, django_graph
+from dblint_migrations.config import AlembicConfig, MigrationsConfig, migrations_section
+from dblint_migrations.readers import alembic_graph, django_graph
+from linter import Context, MissingObject
 
 T = TypeVar("T")
 
@@ -57,8 +57,8 @@ def root(ctx: Context) -> Path:
     return ctx.config.root if ctx.config is not None else Path.cwd()
 
 
-def migrations_config(ctx: Context) -> Any:
-    cfg = getattr(ctx.config, "migrations", None)
+def migrations_config(ctx: Context) -> MigrationsConfig:
+    cfg = migrations_section(ctx.config)
     if cfg is None or (cfg.django is None and cfg.alembic is None):
         raise MissingObject(
             "no migrations configured (migrations.django or migrations.alembic in dblint.yaml)"
@@ -73,7 +73,7 @@ def django_apps(ctx: Context) -> dict[str, Path] | None:
     return {app: (root(ctx) / folder).resolve() for app, folder in cfg.apps.items()}
 
 
-def _alembic_location(ctx: Context, cfg: Any) -> tuple[Path, list[Path]]:
+def _alembic_location(ctx: Context, cfg: AlembicConfig) -> tuple[Path, list[Path]]:
     """(script folder, version folders) of migrations.alembic."""
 
     def build() -> tuple[Path, list[Path]]:
@@ -97,7 +97,8 @@ def version_table(ctx: Context) -> VersionTable:
     from the config, else the string literals ``env.py`` gives ``context.configure(...)`` (read
     with ``ast``, never run), else ``alembic_version`` in the checked schema. Without
     ``migrations.alembic``: ``alembic_version``."""
-    cfg = getattr(getattr(ctx.config, "migrations", None), "alembic", None)
+    mig = migrations_section(ctx.config)
+    cfg = mig.alembic if mig is not None else None
     if cfg is None:
         return VersionTable(ALEMBIC_TABLE)
 

@@ -27,9 +27,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from linter.errors import MissingObject, RuleError
-from linter.hookspecs import hookimpl
-from linter.kinds.base import (
+from dblint_migrations.readers import alembic_graph, django_graph, django_state, project
+from linter import (
     Check,
     ComputedCheck,
     Context,
@@ -37,10 +36,11 @@ from linter.kinds.base import (
     FixModel,
     FixStep,
     Kind,
+    MissingObject,
     Params,
-    count_of,
+    RuleError,
 )
-from linter.migrations import alembic_graph, django_graph, project
+from linter.kinds.base import count_of
 
 CheckName = Literal[
     "pending",
@@ -94,8 +94,6 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
         if which == "unknown_revision" and project.migrations_config(ctx).alembic is None:
             raise MissingObject("no migrations.alembic configured (the version table is Alembic's)")
         if which == "already_exists":
-            from linter.migrations import django_state
-
             if project.django_apps(ctx) is not None and project.migrations_config(ctx).alembic is None:
                 django_state.require(ctx)  # skipped when Django or its settings are not available
 
@@ -203,8 +201,6 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
         return []  # django_migrations rows without a file are MIG002
 
     def _django_already_exists(self, ctx: Context, conn: Connection, g: django_graph.Graph) -> list[Example]:
-        from linter.migrations import django_state
-
         if django_state.unavailable(ctx) is not None:
             return []
         state = django_state.load(ctx, g.recorded)
@@ -413,8 +409,3 @@ class _Present:
             }
             self._idx[real] = {n.lower() for n in names if n}
         return name.lower() in self._idx[real]
-
-
-@hookimpl
-def dblint_kinds() -> list[type[Kind[Any, Any]]]:
-    return [MigrationState]

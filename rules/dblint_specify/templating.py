@@ -1,0 +1,90 @@
+"""The Specify pack's SQL templates: one portable SQL text for the three dialects.
+
+- ``{name}`` of a rule's ``define:`` expands to that sub-query (a definition may use an earlier one);
+- ``{dataset}`` expands to a derived table of the pack's reference data (``SELECT … UNION ALL
+  VALUES …``, constants rendered by SQLAlchemy's literal processor), chosen by the pack variable
+  ``specify_version`` where the data depend on it (the datamodel); see :data:`datasets.DATASETS`;
+- ``STRLIST(expr)`` is a string aggregate (``GROUP_CONCAT`` / ``STRING_AGG``) per dialect;
+- ``:name`` binds the variable ``name``.
+
+Messages use the same ``{column}`` placeholders over each violating row (:func:`fill`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from dblint_specify import datasets
+from linter import Context, MissingObject, RuleError
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_STRLIST = re.compile(r"STRLIST\(([^()]*)\)")
+_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+def strlist(dialect: str, expr: str) -> str:
+    if dialect == "postgresql":
+        return f"STRING_AGG({expr}, ', ' ORDER BY {expr})"
+    if dialect == "mysql":
+        return f"GROUP_CONCAT({expr} ORDER BY {expr} SEPARATOR ', ')"
+    return f"GROUP_CONCAT({expr}, ', ')"
+
+
+def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> sa.TextClause:
+    """Defined sub-queries, datasets, STRLIST and variables → one text clause; variables are bound."""
+    params: dict[str, Any] = {}
+    defs = define or {}
+    for _ in range(3):  # a definition may use an earlier one
+        sql = PLACEHOLDER.sub(
+            lambda m: f"({defs[m.group(1)].strip()})" if m.group(1) in defs else m.group(0), sql
+        )
+    version = str(ctx.variables.get("specify_version") or datasets.DEFAULT_VERSION)
+    quote = sa.String().literal_processor(ctx.schema.bind.dialect)
+
+    def literal(value: Any) -> str:
+        if isinstance(value, bool) or isinstance(value, int):
+            return str(int(value))
+        text = quote(str(value)) if quote else "'" + str(value).replace("'", "''") + "'"
+        return text.replace(":", "\\:")  # not a bind parameter to sa.text()
+
+    def dataset(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in datasets.DATASETS:
+            raise RuleError(f"unknown dataset {{{name}}} (known: {', '.join(sorted(datasets.DATASETS))})")
+        try:
+            cols, rows = datasets.DATASETS[name](version)
+        except MissingObject as exc:  # a fix cannot be skipped half way: say why it cannot run
+            raise RuleError(str(exc)) from None
+        # The pack's reference data are constants of the rule (like the literals written in its SQL):
+        # rendered by SQLAlchemy's literal processor for the dialect. Thousands of bound parameters
+        # would cost seconds of statement compilation per rule; variables stay bound parameters.
+        head = "SELECT " + ", ".join(f"{literal(v)} AS {c}" for v, c in zip(rows[0], cols, strict=True))
+        rest = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows[1:])
+        return f"({head}" + (f" UNION ALL VALUES {rest}" if rest else "") + ")"
+
+    text = _STRLIST.sub(lambda m: strlist(ctx.dialect, m.group(1).strip()), sql)
+    # Variables before the datasets are expanded: only the rule's own ``:name`` are bind parameters.
+    for name in set(_BIND.findall(text)):
+        if name not in ctx.variables:
+            raise RuleError(f"the query uses :{name}, which no variable defines")
+        params[name] = ctx.variables[name]
+    text = PLACEHOLDER.sub(dataset, text)
+    return sa.text(text).bindparams(**params) if params else sa.text(text)
+
+
+def plain(v: Any) -> str:
+    return "NULL" if v is None else str(v)
+
+
+def fill(template: str, row: Mapping[str, Any]) -> str:
+    """``{column}`` placeholders of a message template filled from ``row`` (lower-case names)."""
+
+    def value(m: re.Match[str]) -> str:
+        name = m.group(1).lower()
+        return plain(row[name]) if name in row else m.group(0)
+
+    return PLACEHOLDER.sub(value, template)
