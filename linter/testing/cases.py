@@ -80,6 +80,7 @@ class RuleCase:
         reasons: {DEMO002: "does not exist"}       # text the reason of a skipped/error rule contains
         unavailable: {DEMO003: "does not exist"}   # text of why a failing rule's fix cannot run here
         examples: {DEMO001: [{UserGroupScopeId: 5}]} # example keys, in order (at most 5 shown)
+        messages: {DEMO001: ["discipline 5"]}       # text each example's message contains, in order
         diff: {DEMO001: [2]}                        # --diff: rows per fix step (and nothing written)
         diff_sql: {DEMO001: ["INSERT INTO"]}        # --diff: text the shown SQL contains
         fix: safe                                   # or unsafe: run --fix (--unsafe-fixes)
@@ -208,6 +209,11 @@ class RuleCase:
         for rule_id, keys in (self.data.get("examples") or {}).items():
             got_keys = [e["key"] for e in res.rule(rule_id)["examples"]]
             assert got_keys == keys, f"{self}: {rule_id} examples {got_keys}, expected {keys}"
+        for rule_id, texts in (self.data.get("messages") or {}).items():
+            got = [e["message"] for e in res.rule(rule_id)["examples"]]
+            assert len(got) >= len(texts), f"{self}: {rule_id} has {len(got)} examples, expected {len(texts)}"
+            for message, text in zip(got, texts, strict=False):
+                assert text in message, f"{self}: {rule_id} example message {message!r} lacks {text!r}"
         assert db.checksum() == before, f"{self}: check wrote to the database"
         unsafe = ["--unsafe-fixes"] if self.data.get("fix", "unsafe") == "unsafe" else []
         if self.data.get("diff") or self.data.get("diff_sql"):
@@ -335,6 +341,7 @@ CASE_KEYS = frozenset(
         "reasons",
         "unavailable",
         "examples",
+        "messages",
         "diff",
         "diff_sql",
         "fix",
@@ -377,6 +384,7 @@ def _check_case(file: Path, index: int, case: Any) -> None:
         for k in (
             "expect",
             "examples",
+            "messages",
             "reasons",
             "unavailable",
             "after",
