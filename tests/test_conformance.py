@@ -25,7 +25,8 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from linter.app import App
 from linter.load import rules as rules_mod
 from linter.load.config import Config
 from linter.load.rules import Rule
-from linter.testing import DIALECTS, RuleCase, RunResult, TestDatabase, load_cases, make_database
+from linter.testing import DIALECTS, Prepared, RuleCase, RunResult, TestDatabase, load_cases, make_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = load_cases(ROOT / "tests" / "cases")
@@ -185,106 +186,141 @@ def test_rule_supports_every_feature(
         gen.close()
 
 
-def _every_feature(rule: Rule, case: RuleCase, db: TestDatabase, tmp: Path, run: Any) -> None:
-    rule_id = rule.id
-    want = case.fails(rule_id)
-    p = case.prepare(db, tmp, select=[rule_id])
-    problems = Problems(rule_id, db.dialect, case)
-    every = ["--max-examples", str(want)]
-    before = db.checksum()
+@dataclass
+class Run:
+    """One (rule, case, dialect): the prepared case, the dblint runner and what check found."""
 
-    findings: list[dict[str, Any]] = []
-    with problems.feature("check"):
-        res = p.run(run, "--format", "json", *every)
+    rule: Rule
+    case: Prepared
+    db: TestDatabase
+    tmp: Path
+    dblint: Any
+    want: int
+    before: dict[str, str]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def json(self, *args: str) -> RunResult:
+        res = self.case.run(self.dblint, "--format", "json", *args)
         _no_traceback(res)
-        r = _rule(res, rule_id)
-        assert res.exit_code == 1 and r["status"] == "fail", _shown(res)
-        assert r["violations"] == want, f"{r['violations']} violations, the case expects {want}"
-        findings = r["examples"]
-        assert len(findings) == want, f"--max-examples {want} listed {len(findings)} findings"
-        assert db.checksum() == before, "check wrote to the database"
-    if not findings:
-        pytest.fail("\n".join(problems.found))
+        return res
 
+    @property
+    def every(self) -> list[str]:
+        return ["--max-examples", str(self.want)]
+
+    @property
+    def unsafe(self) -> list[str]:
+        fix = self.rule.fix
+        return ["--unsafe-fixes"] if fix is not None and fix.safety == "unsafe" else []
+
+
+def _every_feature(rule: Rule, case: RuleCase, db: TestDatabase, tmp: Path, dblint: Any) -> None:
+    prepared = case.prepare(db, tmp, select=[rule.id])
+    r = Run(rule, prepared, db, tmp, dblint, case.fails(rule.id), db.checksum())
+    problems = Problems(rule.id, db.dialect, case)
+    with problems.feature("check"):
+        _check(r)
+    if not r.findings:
+        pytest.fail("\n".join(problems.found))
     for name in FORMATS:
         with problems.feature(f"--format {name}"):
-            _check_format(name, p.run(run, "--format", name), rule_id)
-
-    unsafe = ["--unsafe-fixes"] if rule.fix is not None and rule.fix.safety == "unsafe" else []
+            _check_format(name, prepared.run(dblint, "--format", name), rule.id)
     if rule.fix is not None:
         with problems.feature("--diff"):
-            res = p.run(run, "--format", "json", "--diff", *unsafe)
-            _no_traceback(res)
-            assert res.exit_code == 1, _shown(res)
-            steps = _rule(res, rule_id).get("diff")
-            assert steps, f"--diff shows no statement for {rule_id}: {_shown(res)}"
-            assert all(s["sql"].strip() for s in steps), f"--diff shows an empty statement: {steps}"
-            assert db.checksum() == before, "--diff wrote to the database"
-
+            _diff(r)
     baseline = tmp / "baseline.json"
     with problems.feature("--write-baseline"):
-        res = p.run(run, "--format", "json", "--write-baseline", str(baseline))
-        _no_traceback(res)
-        assert res.exit_code == 0, _shown(res)
-        entries = [e for e in json.loads(baseline.read_text(encoding="utf-8"))["entries"] if e["rule"] == rule_id]
-        recorded = sorted(json.dumps([e["table"].lower(), e["key"]], sort_keys=True) for e in entries)
-        found = sorted(json.dumps([f["table"].lower(), f["key"]], sort_keys=True) for f in findings)
-        assert recorded == found, f"the baseline records {recorded}, check found {found}"
-        assert len(set(recorded)) == want, f"{want} findings share keys: a baseline cannot tell them apart"
+        _write_baseline(r, baseline)
     with problems.feature("--baseline"):
-        assert baseline.exists(), "no baseline file was written"
-        res = p.run(run, "--format", "json", "--baseline", str(baseline))
-        _no_traceback(res)
-        r = _rule(res, rule_id)
-        assert res.exit_code == 0 and r["violations"] == 0, _shown(res)
-        known = res.json().get("baseline", {}).get("known")
-        assert known == want, f"baseline known {known}, expected {want}: {_shown(res)}"
-
-    first = findings[0]
-    by_key = sum(1 for f in findings if _matches(first["key"], f))
-    by_table = sum(1 for f in findings if f["table"].lower() == first["table"].lower())
-    for what, entry, hidden in (
-        ("key", {"key": first["key"]}, by_key),
-        ("table", {"table": first["table"]}, by_table),
-    ):
-        with problems.feature(f"suppression by {what}"):
-            cfg = p.write_config(
-                f"suppress-{what}.yaml",
-                suppress=[{"rule": rule_id, **entry, "reason": f"conformance: by {what}"}],
-            )
-            res = p.run(run, "--config", str(cfg), "--format", "json", *every)
-            _no_traceback(res)
-            r = _rule(res, rule_id)
-            left = want - hidden
-            assert res.exit_code == (1 if left else 0), _shown(res)
-            assert r["violations"] == left, f"{r['violations']} violations left, expected {left}: {_shown(res)}"
-            assert res.json().get("suppressed") == hidden, (
-                f"suppressed {res.json().get('suppressed')}, expected {hidden}: {_shown(res)}"
-            )
-            assert not [f for f in r["examples"] if f["key"] == first["key"] and f["table"] == first["table"]], (
-                "a suppressed finding is still listed"
-            )
-
+        _baseline(r, baseline)
+    first = r.findings[0]
+    with problems.feature("suppression by key"):
+        _suppressed(r, "key", {"key": first["key"]}, sum(1 for f in r.findings if _matches(first["key"], f)))
+    with problems.feature("suppression by table"):
+        table = first["table"].lower()
+        _suppressed(
+            r, "table", {"table": first["table"]}, sum(1 for f in r.findings if f["table"].lower() == table)
+        )
     if rule.fix is not None:
         with problems.feature("--fix"):
-            undo = tmp / "undo.sql"
-            res = p.run(run, "--format", "json", "--fix", *unsafe, "--undo-file", str(undo))
-            _no_traceback(res)
-            r = _rule(res, rule_id)
-            assert not res.json().get("fix_error"), _shown(res)
-            assert res.exit_code == 0 and r["status"] == "pass" and r["violations"] == 0, _shown(res)
-            assert r["fixed"] > 0, f"--fix changed no row: {_shown(res)}"
-            assert undo.exists(), "--fix changed rows but wrote no undo script"
-            db.apply_script(undo)
-            assert _originals(db.checksum()) == _originals(before), "the undo script did not restore every table"
-
+            _fix_and_undo(r)
     assert not problems.found, "\n".join(problems.found)
+
+
+def _check(r: Run) -> None:
+    res = r.json(*r.every)
+    got = _rule(res, r.rule.id)
+    assert res.exit_code == 1 and got["status"] == "fail", _shown(res)
+    assert got["violations"] == r.want, f"{got['violations']} violations, the case expects {r.want}"
+    r.findings = got["examples"]
+    assert len(r.findings) == r.want, f"--max-examples {r.want} listed {len(r.findings)} findings"
+    assert r.db.checksum() == r.before, "check wrote to the database"
+
+
+def _diff(r: Run) -> None:
+    res = r.json("--diff", *r.unsafe)
+    assert res.exit_code == 1, _shown(res)
+    steps = _rule(res, r.rule.id).get("diff")
+    assert steps, f"--diff shows no statement for {r.rule.id}: {_shown(res)}"
+    assert all(s["sql"].strip() for s in steps), f"--diff shows an empty statement: {steps}"
+    assert r.db.checksum() == r.before, "--diff wrote to the database"
+
+
+def _entry(table: str, key: dict[str, Any]) -> str:
+    return json.dumps([table.lower(), key], sort_keys=True)
+
+
+def _write_baseline(r: Run, baseline: Path) -> None:
+    res = r.json("--write-baseline", str(baseline))
+    assert res.exit_code == 0, _shown(res)
+    entries = json.loads(baseline.read_text(encoding="utf-8"))["entries"]
+    recorded = sorted(_entry(e["table"], e["key"]) for e in entries if e["rule"] == r.rule.id)
+    found = sorted(_entry(f["table"], f["key"]) for f in r.findings)
+    assert recorded == found, f"the baseline records {recorded}, check found {found}"
+    assert len(set(recorded)) == r.want, f"{r.want} findings share keys: a baseline cannot tell them apart"
+
+
+def _baseline(r: Run, baseline: Path) -> None:
+    assert baseline.exists(), "no baseline file was written"
+    res = r.json("--baseline", str(baseline))
+    got = _rule(res, r.rule.id)
+    assert res.exit_code == 0 and got["violations"] == 0, _shown(res)
+    known = res.json().get("baseline", {}).get("known")
+    assert known == r.want, f"baseline known {known}, expected {r.want}: {_shown(res)}"
+
+
+def _suppressed(r: Run, what: str, entry: dict[str, Any], hidden: int) -> None:
+    first = r.findings[0]
+    suppress = [{"rule": r.rule.id, **entry, "reason": f"conformance: by {what}"}]
+    cfg = r.case.write_config(f"suppress-{what}.yaml", suppress=suppress)
+    res = r.json("--config", str(cfg), *r.every)
+    got = _rule(res, r.rule.id)
+    left = r.want - hidden
+    assert res.exit_code == (1 if left else 0), _shown(res)
+    assert got["violations"] == left, f"{got['violations']} violations left, expected {left}: {_shown(res)}"
+    suppressed = res.json().get("suppressed")
+    assert suppressed == hidden, f"suppressed {suppressed}, expected {hidden}: {_shown(res)}"
+    listed = [f for f in got["examples"] if (f["table"], f["key"]) == (first["table"], first["key"])]
+    assert not listed, "a suppressed finding is still listed"
+
+
+def _fix_and_undo(r: Run) -> None:
+    undo = r.tmp / "undo.sql"
+    res = r.json("--fix", *r.unsafe, "--undo-file", str(undo))
+    got = _rule(res, r.rule.id)
+    assert not res.json().get("fix_error"), _shown(res)
+    assert res.exit_code == 0 and got["status"] == "pass" and got["violations"] == 0, _shown(res)
+    assert got["fixed"] > 0, f"--fix changed no row: {_shown(res)}"
+    assert undo.exists(), "--fix changed rows but wrote no undo script"
+    r.db.apply_script(undo)
+    restored = _originals(r.db.checksum()) == _originals(r.before)
+    assert restored, "the undo script did not restore every table"
 
 
 # --- kinds -----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _inline_rules(paths: tuple[Path, ...]) -> dict[str, Rule]:
     loaded = rules_mod.load([(p, "local", "") for p in paths], APP.kinds)
     return {r.id: r for r in loaded.rules}
@@ -317,13 +353,15 @@ def test_every_kind_has_a_failing_case_and_runs_its_fix(kind: str) -> None:
     failing, fixing = _kind_cases(kind)
     assert failing, f"kind {kind} has no YAML case under tests/cases in which one of its rules fails"
     if APP.kinds[kind].Fix is not None:
-        assert fixing, f"kind {kind} has a Fix, but no YAML case runs it (fix: safe|unsafe, a failing rule of it)"
+        assert fixing, (
+            f"kind {kind} has a Fix, but no YAML case runs it (fix: safe|unsafe, a failing rule of it)"
+        )
 
 
 def test_the_guard_sees_every_builtin_rule_and_format() -> None:
     from linter.load import plugins
 
-    pm = plugins.get_plugin_manager(entrypoints=False)
+    pm = plugins.get_plugin_manager(builtin_only=True)
     builtin = {r.id for r in rules_mod.load(plugins.rule_sources(pm), plugins.collect_kinds(pm)).rules}
     assert builtin and builtin <= set(RULES), f"not guarded: {sorted(builtin - set(RULES))}"
     assert {"text", "json", "sarif", "junit", "github"} <= set(FORMATS)
