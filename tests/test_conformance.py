@@ -358,6 +358,20 @@ def test_every_kind_has_a_failing_case_and_runs_its_fix(kind: str) -> None:
         )
 
 
+@pytest.mark.parametrize("rule_id", sorted(r for r in RULES if RULES[r].fix is not None))
+def test_every_rule_with_a_fix_has_a_case_running_it(rule_id: str) -> None:
+    safe = RULES[rule_id].fix.safety == "safe"  # type: ignore[union-attr]
+    running = [
+        c
+        for c in _failing_cases(rule_id)
+        if c.data.get("fix") in (("safe", "unsafe") if safe else ("unsafe",)) and "after" in c.data
+    ]
+    assert running, f"{rule_id} has a fix, but no YAML case runs it and says what is left (fix:, after:)"
+    assert any(
+        c.expected(rule_id) is not None and (c.data["after"] or {}).get(rule_id) == 0 for c in running
+    ), f"no YAML case shows {rule_id}'s fix repairing it (after: {{{rule_id}: 0}})"
+
+
 def test_the_guard_sees_every_builtin_rule_and_format() -> None:
     from linter.load import plugins
 

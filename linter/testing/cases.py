@@ -113,7 +113,7 @@ class RuleCase:
     rules: list[Path]
     # merged with the included files (see above)
     tables: dict[str, Any] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | None] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
