@@ -88,3 +88,14 @@ def test_every_builtin_rule_is_documented_and_tested(rule_id):
         f"{rule_id} has no YAML case under tests/cases/ in which it fails "
         f"(expect: {{{rule_id}: <count>}}; e.g. tests/cases/<pack>/{rule_id}.yaml)"
     )
+
+
+def test_every_known_issue_case_is_listed():
+    """tests/cases/KNOWN_ISSUES.md names the case file of every case marked known_issue."""
+    listed = (ROOT / "tests" / "cases" / "KNOWN_ISSUES.md").read_text(encoding="utf-8")
+    missing = [
+        f"{c.file.relative_to(ROOT / 'tests' / 'cases')}: {c.name}"
+        for c in CASES
+        if c.data.get("known_issue") and str(c.file.relative_to(ROOT / "tests" / "cases")) not in listed
+    ]
+    assert not missing, f"known_issue cases missing from tests/cases/KNOWN_ISSUES.md: {missing}"
