@@ -12,8 +12,9 @@ Alembic one, examples/migrations), driven through the ``dblint`` command line as
 - ``--fix`` (rules with a fix; ``--unsafe-fixes`` for unsafe ones) repairs the rule, and applying
   its undo script restores every table's checksum.
 
-Also: every kind registered has a YAML case in which one of its rules fails, and every kind with a
-``Fix`` has a case that runs the fix. A rule or kind without one fails here, naming the feature.
+Also: every kind registered has a YAML case in which one of its rules fails, every kind with a
+``Fix`` has a case that runs the fix, and every rule with a fix has a case whose ``--fix`` leaves
+it at 0. A rule or kind without one fails here, naming the rule or kind and the feature.
 
 Each (rule, case, dialect) builds the case's database once and runs every feature on it (the fix
 last, its undo restoring the state); all features run, and the test reports every one that failed.
