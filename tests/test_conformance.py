@@ -76,6 +76,18 @@ def _one_per_project(cases: list[RuleCase]) -> list[RuleCase]:
     return list(seen.values())
 
 
+def _label(case: RuleCase, n: int) -> str:
+    """A short name of the case's kind of project, for test ids."""
+    if case.project_source is not None:
+        return f"{case.project_source.parent.name}-{case.project_source.name}"
+    migrations = case.config.get("migrations") or {}
+    if migrations.get("django"):
+        return "django-settings" if migrations["django"].get("settings") else "django"
+    if migrations.get("alembic"):
+        return "alembic"
+    return str(n)
+
+
 def _params() -> Iterator[Any]:
     for rule_id in sorted(RULES):
         failing = _failing_cases(rule_id)
@@ -87,7 +99,7 @@ def _params() -> Iterator[Any]:
             if not here:
                 yield pytest.param(rule_id, None, dialect, id=f"{rule_id}-{dialect}-no-case")
             for n, case in enumerate(here):
-                yield pytest.param(rule_id, case, dialect, id=f"{rule_id}-{dialect}-{n}")
+                yield pytest.param(rule_id, case, dialect, id=f"{rule_id}-{dialect}-{_label(case, n)}")
 
 
 class Problems:
