@@ -10,5 +10,5 @@ CASES = load_cases(Path(__file__).parent / "cases")
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_case(case, dblint_db, dblint_run):
-    case.run(dblint_db, dblint_run)
+def test_case(case, dblint_db, dblint_run, tmp_path):
+    case.run(dblint_db, dblint_run, tmp_path)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from linter.testing.cases import RuleCase, RunResult, load_cases
+from linter.testing.cases import Prepared, RuleCase, RunResult, load_cases
 from linter.testing.database import (
     DIALECTS,
     TestDatabase,
@@ -33,6 +33,7 @@ from linter.testing.database import (
 
 __all__ = [
     "DIALECTS",
+    "Prepared",
     "RuleCase",
     "RunResult",
     "TestDatabase",
