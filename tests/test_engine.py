@@ -63,3 +63,32 @@ def test_check_is_a_compatible_query_check() -> None:
     t = sa.table("t", sa.column("id"))
     check = Check(query=sa.select(t.c.id), table="t", key=["id"], message=lambda r: "")
     assert isinstance(check, QueryCheck)
+
+
+class _Unreadable(QueryCheck):
+    def stream(self, conn: Any, page: int = 1000) -> Any:
+        raise sa.exc.OperationalError("SELECT …", {}, Exception("Duplicate column name 'x'"))
+
+
+@pytest.mark.parametrize("dblint_db", ["sqlite"], indirect=True)
+def test_a_rule_that_cannot_be_read_again_errors_instead_of_crashing_the_adoption(dblint_db: Any) -> None:
+    """Baselines and suppressions read a failing rule again: if that fails, the rule says so (error,
+    exit 2), and --write-baseline writes nothing and says why in one line."""
+    from linter.adopt import Adoption
+    from linter.adopt import baseline as baseline_file
+    from linter.adopt.suppressions import Suppressions
+    from linter.errors import DblintError
+    from linter.model import Outcome
+
+    rule = _rule("BUG003", "examples")
+    t = sa.table("t", sa.column("id"))
+    check = _Unreadable(query=sa.select(t.c.id), table="t", key=["id"], message=lambda r: "")
+    failing = Outcome(rule, Status.FAIL, 2)
+    with dblint_db.engine.connect() as conn:
+        adopted, _ = Adoption(baseline={"BUG003": {"x"}}).apply(conn, [failing], {"BUG003": check})
+        assert adopted[0].status == Status.ERROR
+        assert adopted[0].reason.startswith("cannot apply the baseline or suppressions: ")
+        path = Path(dblint_db.url.database).with_name("b.json")
+        with pytest.raises(DblintError, match="cannot read BUG003 again: Duplicate column name"):
+            baseline_file.write(conn, [failing], {"BUG003": check}, path, Suppressions())
+        assert not path.exists() and not path.with_name("b.json.tmp").exists()

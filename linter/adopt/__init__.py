@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from linter.adopt.baseline import PAGE, entry_key
 from linter.adopt.suppressions import Suppressions
+from linter.check.outcome import settle
 from linter.kinds.base import Check, Finding
 from linter.load.rules import Rule
 from linter.model import Outcome, Status
@@ -89,18 +90,29 @@ class Adoption:
         )
 
     def _filter(self, conn: Connection, o: Outcome, check: Check, base: set[str]) -> tuple[Outcome, int, int]:
+        try:
+            with conn.begin_nested():
+                return self._count(conn, o, check, base)
+        except Exception as exc:  # the rule could not be read again: its outcome says so, the run goes on
+            status, reason = settle(o.rule, exc)
+            return (
+                replace(o, status=status, reason=f"cannot apply the baseline or suppressions: {reason}"),
+                0,
+                0,
+            )
+
+    def _count(self, conn: Connection, o: Outcome, check: Check, base: set[str]) -> tuple[Outcome, int, int]:
         partial = self.suppressions.partial(o.rule.id)
         new = known = suppressed = 0
         examples: list[Finding] = []
-        with conn.begin_nested():
-            for e in check.stream(conn, PAGE):
-                if any(Suppressions.matches(s, e) for s in partial):
-                    suppressed += 1
-                elif entry_key(e.table, e.key) in base:
-                    known += 1
-                else:
-                    new += 1
-                    if len(examples) < self.max_examples:
-                        examples.append(e)
+        for e in check.stream(conn, PAGE):
+            if any(Suppressions.matches(s, e) for s in partial):
+                suppressed += 1
+            elif entry_key(e.table, e.key) in base:
+                known += 1
+            else:
+                new += 1
+                if len(examples) < self.max_examples:
+                    examples.append(e)
         status = Status.FAIL if new else Status.PASS
         return replace(o, status=status, violations=new, examples=tuple(examples)), known, suppressed

@@ -5,14 +5,15 @@ rule, table and key, so it diffs well."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from linter.adopt.suppressions import Suppressions
-from linter.errors import ConfigError
+from linter.check.outcome import explain
+from linter.errors import ConfigError, DblintError
 from linter.kinds.base import Check
 from linter.model import Outcome, Status
 
@@ -70,13 +71,24 @@ def write(
         fh.write(f'{{"dblint_baseline": {FORMAT_VERSION}, "entries": [')
         for o in failing:
             partial = suppressions.partial(o.rule.id)
-            with conn.begin_nested():
-                for e in checks[o.rule.id].stream(conn, PAGE):
-                    if any(Suppressions.matches(s, e) for s in partial):
-                        continue
-                    entry = {"rule": o.rule.id, "table": e.table, "key": e.key}
+            try:
+                rows = _entries(conn, o, checks[o.rule.id], partial)
+                for entry in rows:
                     fh.write(("," if n else "") + "\n  " + json.dumps(entry, ensure_ascii=False, default=str))
                     n += 1
+            except Exception as exc:
+                tmp.unlink(missing_ok=True)
+                # A baseline without one rule's entries would hide nothing of it: none is written.
+                raise DblintError(
+                    f"--write-baseline {p}: cannot read {o.rule.id} again: {explain(exc)}"
+                ) from None
         fh.write("\n]}\n")
     tmp.replace(p)  # a crash half way leaves the old baseline, not half a new one
     return n
+
+
+def _entries(conn: Connection, o: Outcome, check: Check, partial: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    with conn.begin_nested():
+        for e in check.stream(conn, PAGE):
+            if not any(Suppressions.matches(s, e) for s in partial):
+                yield {"rule": o.rule.id, "table": e.table, "key": e.key}

@@ -211,11 +211,11 @@ class QueryCheck(Check):
         return [self.example(cast("Mapping[str, Any]", r)) for r in rows]
 
     def stream(self, conn: Connection, page: int = 1000) -> Iterator[Finding]:
-        sub = self.query.order_by(None).subquery("dblint_all")
-        order = [sub.c[self.table_column]] if self.table_column else []
-        order += [sub.c[k] for k in self.key]
-        # per statement: Connection.execution_options() would change the connection itself
-        result = conn.execute(sa.select(sub).order_by(*order), execution_options={"yield_per": page})
+        # Ordered by the labelled expressions, not through a derived table, which MariaDB refuses
+        # when labels differ only in case ("Duplicate column name"). Per statement:
+        # Connection.execution_options() would change the connection itself.
+        query = ordered(self.query, [self.table_column or "", *self.key])
+        result = conn.execute(query, execution_options={"yield_per": page})
         for part in result.mappings().partitions(page):
             for row in part:
                 yield self.example(cast("Mapping[str, Any]", row))
