@@ -194,3 +194,12 @@ DJANGO_VERSIONS = [
     ("tighten", MODELS_V4),
     ("product_color", MODELS_V5),
 ]
+
+
+def migrate_plan(stdout: str) -> list[str]:
+    """The migrations `manage.py migrate --plan` lists ("app.name"), in its order."""
+    return [
+        line.strip()
+        for line in stdout.splitlines()
+        if line.strip() and not line.startswith(" ") and not line.startswith("Planned operations")
+    ]

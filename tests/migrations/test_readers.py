@@ -105,13 +105,13 @@ def test_alembic_reads_ini_merges_labels_and_creates(tmp_path):
         "    op.create_index('ix_t', 't', ['id'])\n"
     )
     (tmp_path / "v2" / "m.py").write_text("revision = 'm'\ndown_revision = ('b', 'c')\n")
-    location, versions = alembic_graph.script_location(tmp_path / "alembic.ini", None)
-    g = alembic_graph.read(location, versions)
+    location, versions, recursive = alembic_graph.script_location(tmp_path / "alembic.ini", None)
+    g = alembic_graph.read(location, versions, recursive)
     assert g.heads() == ["m"]
     assert g.ancestors(["c"]) == {"a", "c"}
     assert g.order().index("a") < g.order().index("b") < g.order().index("m")
     assert g.missing() == []
-    assert [(k, t, n) for k, t, n, _ in g.revisions["c"].creates.items] == [
+    assert [(k, t, n) for k, t, n, _ in g.revisions["c"].ops.creates()] == [
         ("table", "t", "t"),
         ("column", "u", "x"),
         ("index", "t", "ix_t"),

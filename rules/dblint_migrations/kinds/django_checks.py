@@ -34,8 +34,13 @@ def pending(ctx: Context, conn: Connection, g: Graph) -> list[Example]:
 
 
 def missing_file(ctx: Context, conn: Connection, g: Graph) -> list[Example]:
+    # A deleted file another migration still depends on is MIG004's finding (restore it): its row
+    # is not stale, and deleting it would be the wrong repair.
+    depended = {dep for _, dep in g.missing}
     out = []
     for app, name in g.stale_rows():
+        if (app, name) in depended:
+            continue
         folder = project.rel(ctx, g.apps[app])
         out.append(
             Example(

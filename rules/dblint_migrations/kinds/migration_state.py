@@ -86,7 +86,7 @@ TITLES = {
 }
 
 DJANGO_ONLY = {"missing_file", "unreadable"}
-ALEMBIC_ONLY = {"unknown_revision"}
+ALEMBIC_ONLY = {"unknown_revision", "leftover_batch_table"}
 
 
 class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
@@ -99,8 +99,6 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
 
     def check(self, ctx: Context, params: MigrationStateParams) -> Check:
         which = params.check
-        if which == "leftover_batch_table":  # Alembic's by name: needs no configuration
-            return ComputedCheck(lambda conn: leftover_batch_tables(ctx, conn))
         cfg = project.migrations_config(ctx)  # skipped, with the reason, when nothing is configured
         if which in DJANGO_ONLY and cfg.django is None:
             raise MissingObject(
@@ -109,7 +107,10 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
                 else "no migrations.django configured"
             )
         if which in ALEMBIC_ONLY and cfg.alembic is None:
-            raise MissingObject("no migrations.alembic configured (the version table is Alembic's)")
+            what = "batch tables" if which == "leftover_batch_table" else "version table"
+            raise MissingObject(f"no migrations.alembic configured (the {what} is Alembic's)")
+        if which == "leftover_batch_table":
+            return ComputedCheck(lambda conn: leftover_batch_tables(ctx, conn))
         if which == "already_exists" and cfg.django is not None and cfg.alembic is None:
             django_state.require(ctx)  # skipped when Django or its settings are not available
 
@@ -147,13 +148,14 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
             sa.column("name"),
             schema=ctx.schema.schema,
         )
-        # Exactly MIG002's rows: a configured app's rows whose name is neither a file nor replaced by one.
-        where = sa.or_(
-            *[
-                sa.and_(t.c.app == app, t.c.name.not_in(sorted(graph.known_names(app)) or [""]))
-                for app in sorted(apps)
-            ]
-        )
+        # Exactly MIG002's rows: a configured app's rows whose name is neither a file nor replaced by
+        # one, nor a missing file another migration depends on (MIG004's).
+        depended = {dep for _, dep in graph.missing}
+
+        def keep(app: str) -> list[str]:
+            return sorted(graph.known_names(app) | {n for a, n in depended if a == app}) or [""]
+
+        where = sa.or_(*[sa.and_(t.c.app == app, t.c.name.not_in(keep(app))) for app in sorted(apps)])
         return [
             FixStep(
                 sa.delete(t).where(where),

@@ -78,7 +78,8 @@ def _from_scripts(g: alembic_graph.Graph, live: Names) -> str | None:
     if len(matches) == 1:
         return (
             f"Its tables and columns are those revision {matches[0]} leaves (as the scripts' op calls "
-            f"create and drop them): if nothing else changed, `alembic stamp --purge {matches[0]}`"
+            "create and drop them; types, constraints and indexes are not compared): if nothing else "
+            f"changed, `alembic stamp --purge {matches[0]}`"
         )
     if matches:
         shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
