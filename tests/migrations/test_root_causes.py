@@ -104,7 +104,8 @@ def test_pending_not_null_column_leftover_batch_table_and_no_drift(alembic_proje
     (p.root / "models.py").write_text(
         textwrap.dedent(MODELS).replace(
             'sa.Column("sku", sa.String(20)),',
-            'sa.Column("sku", sa.String(20), nullable=False),\n    sa.Column("weight", sa.Integer, nullable=False),',
+            'sa.Column("sku", sa.String(20), nullable=False),\n'
+            '    sa.Column("weight", sa.Integer, nullable=False),',
         )
         + '\ntag = sa.Table("tag", metadata, sa.Column("id", sa.Integer, primary_key=True),'
         ' sa.Column("label", sa.String(50)))\n',
