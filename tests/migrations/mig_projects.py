@@ -94,8 +94,12 @@ class DjangoProject:
         self.root = root
         self.url = url
 
-    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, PYTHONPATH=str(self.root))
+    def manage(
+        self, *args: str, check: bool = True, paths: list[Path] = (), env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``manage.py ARGS`` with ``paths`` on PYTHONPATH after the project (installed apps)."""
+        extra = env or {}
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(self.root), *map(str, paths)]), **extra)
         env.pop("DJANGO_SETTINGS_MODULE", None)
         env.pop("DBLINT_DJANGO_URL", None)
         if self.url:

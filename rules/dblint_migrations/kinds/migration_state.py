@@ -107,8 +107,8 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
                 else "no migrations.django configured"
             )
         if which in ALEMBIC_ONLY and cfg.alembic is None:
-            what = "batch tables" if which == "leftover_batch_table" else "version table"
-            raise MissingObject(f"no migrations.alembic configured (the {what} is Alembic's)")
+            what = "batch tables are" if which == "leftover_batch_table" else "version table is"
+            raise MissingObject(f"no migrations.alembic configured (the {what} Alembic's)")
         if which == "leftover_batch_table":
             return ComputedCheck(lambda conn: leftover_batch_tables(ctx, conn))
         if which == "already_exists" and cfg.django is not None and cfg.alembic is None:

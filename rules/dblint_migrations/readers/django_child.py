@@ -144,6 +144,28 @@ def _objects(state: Any) -> set[tuple[str, str, str]]:
     return out
 
 
+def _db_creates(app: str, operations: list[Any], state: Any) -> set[tuple[str, str, str]]:
+    """What the operations create in the database: only Django's own CreateModel, AddField,
+    AddIndex and AddConstraint count (inside SeparateDatabaseAndState, its database operations);
+    state-only moves, RunSQL/RunPython and custom operations (which may check before creating)
+    are not claimed. ``state`` is advanced as the migration advances it."""
+    from django.db.migrations import operations as ops
+
+    counted = (ops.CreateModel, ops.AddField, ops.AddIndex, ops.AddConstraint)
+    out: set[tuple[str, str, str]] = set()
+    for op in operations:
+        if type(op) is ops.SeparateDatabaseAndState:
+            out |= _db_creates(app, op.database_operations, state.clone())
+            for sop in op.state_operations:
+                sop.state_forwards(app, state)
+            continue
+        before = _objects(state)
+        op.state_forwards(app, state)
+        if type(op) in counted:
+            out |= _objects(state) - before
+    return out
+
+
 def _adds_not_null(app: str, migration: Any, state: Any) -> list[list[str]]:
     """[table, column] of the NOT NULL fields without a default (nor db_default) that the
     migration's AddField operations add to models that exist before it (PRE005)."""
@@ -224,10 +246,9 @@ def _main() -> None:
     state = loader.project_state(nodes=done, at_end=True) if done else loader.project_state(nodes=[])
     steps = []
     for k in plan:
-        before = _objects(state)
         adds = _adds_not_null(k[0], graph.nodes[k], state)
+        created = sorted(_db_creates(k[0], graph.nodes[k].operations, state.clone()))
         state = graph.nodes[k].mutate_state(state, preserve=False)
-        created = sorted(_objects(state) - before)
         # A column of a table the same migration creates is part of that table, not a separate clash.
         new_tables = {t for kind, t, _ in created if kind == "table"}
         created = [c for c in created if c[0] == "table" or c[1] not in new_tables]
