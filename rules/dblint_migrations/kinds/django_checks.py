@@ -8,10 +8,11 @@ refuses such a graph, is not asked (MIG007 says why once)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from dblint_migrations.readers import django_state, project
+from dblint_migrations.readers import django_ops, django_state, project
 from dblint_migrations.readers.django_graph import Graph, Key
 from dblint_migrations.readers.live import Present
 from linter import Context, Example, MissingObject
@@ -131,13 +132,38 @@ def unreadable(ctx: Context, conn: Connection, g: Graph) -> list[Example]:
     ]
 
 
+def _static_steps(g: Graph) -> list[dict[str, Any]] | None:
+    """What each pending migration creates, read from the files (django_ops); None when a
+    migration's operations cannot be read that way (then Django's loader is asked)."""
+    tables = django_ops.Tables()
+    steps: list[dict[str, Any]] = []
+    for k in g.plan():
+        ops = g.nodes[k].operations
+        if ops is None:
+            return None
+        try:
+            created = tables.apply(k[0], ops)
+        except (django_ops.Unknown, ValueError):
+            return None
+        if k not in g.applied:
+            new = {t for kind, t, _ in created if kind == "table"}  # their columns are part of them
+            kept = sorted({c for c in created if c[0] == "table" or c[1] not in new})
+            steps.append({"app": k[0], "name": k[1], "creates": kept})
+    return steps
+
+
 def already_exists(ctx: Context, conn: Connection, g: Graph) -> list[Example]:
     if django_state.unavailable(ctx) is not None:
         return []
-    state = django_state.load(ctx, g.recorded)
+    refused = django_state.refusal(g)
+    if refused:
+        raise MissingObject(f"Django's migration loader refuses this graph: {refused}")
+    steps = _static_steps(g)
+    if steps is None:
+        steps = django_state.load(ctx, g.recorded).steps
     present = Present(conn, ctx)
     out = []
-    for step in state.steps:
+    for step in steps:
         for kind, table, name in step["creates"]:
             if present.has(kind, table, name):
                 app, mig = step["app"], step["name"]

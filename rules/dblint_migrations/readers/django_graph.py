@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dblint_migrations.readers import ProjectError, ordered, parse_python
+from dblint_migrations.readers import ProjectError, django_ops, ordered, parse_python
 
 Key = tuple[str, str]  # (app label, migration name)
 
@@ -34,6 +34,8 @@ class Migration:
     initial: bool | None = None
     # why its dependencies cannot be read without running the file ("path:line: ..."), or None
     unreadable: str | None = None
+    # its operations as dblint reads them (django_ops); None when they cannot be read statically
+    operations: list[django_ops.Op] | None = field(default_factory=list)
 
     @property
     def key(self) -> Key:
@@ -83,6 +85,11 @@ def parse_file(app: str, path: Path) -> Migration | None:
                         m.unreadable = m.unreadable or str(exc).removeprefix(f"{path}:")
                 elif target == "initial" and isinstance(value, ast.Constant):
                     m.initial = bool(value.value)
+                elif target == "operations":
+                    try:
+                        m.operations = django_ops.read(value)
+                    except (django_ops.Unknown, ValueError):
+                        m.operations = None
             return m
     return None
 
@@ -255,5 +262,12 @@ def from_loader(m: Migration, read: Mapping[str, list[list[str]]]) -> Migration:
         return [(str(a), str(b)) for a, b in read.get(name, [])]
 
     return Migration(
-        m.app, m.name, m.path, pairs("dependencies"), pairs("replaces"), pairs("run_before"), m.initial
+        m.app,
+        m.name,
+        m.path,
+        pairs("dependencies"),
+        pairs("replaces"),
+        pairs("run_before"),
+        m.initial,
+        operations=m.operations,
     )
