@@ -13,14 +13,17 @@ Three projects, built in a temporary folder with an SQLite database:
   ``migrations.django.settings``; ``--select MIG`` (MIG007 runs Django's loader in a child
   process).
 
-Prints, for each, the best and median wall time of R runs of the whole ``dblint`` process and the
-summary line, so a regression shows as a number.
+Prints, for each, the best and median wall time of R runs of the whole ``dblint`` process, the
+median CPU time (user + system, the process and its children: Django's child process too; it
+hardly moves when other processes compete for the cores), the 1-minute load average and the
+summary line, so a regression shows as a number. ``--dblint PATH`` times another checkout's.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -51,7 +54,9 @@ def build_chain(root: Path, n: int) -> list[str]:
             f"    op.add_column('item', sa.Column('c{i}', sa.Integer))\n"
         )
     with sqlite3.connect(root / "db.sqlite3") as c:
-        c.execute("CREATE TABLE django_migrations (id INTEGER PRIMARY KEY, app TEXT, name TEXT, applied TEXT)")
+        c.execute(
+            "CREATE TABLE django_migrations (id INTEGER PRIMARY KEY, app TEXT, name TEXT, applied TEXT)"
+        )
         c.executemany(
             "INSERT INTO django_migrations (app, name, applied) VALUES ('shop', ?, '2024-01-01')",
             [(f"{i:04d}_m",) for i in range(1, n // 2 + 1)],
@@ -79,7 +84,9 @@ def build_alembic_merges(root: Path, total: int = 326) -> list[str]:
             merges += 1
             s1, s2 = f"s{i:04d}a", f"s{i:04d}b"
             base = revs[-3][0]  # the side branch starts a little behind the main line
-            revs.append((s1, base, f"op.create_table('side_{i}', sa.Column('id', sa.Integer, primary_key=True))"))
+            revs.append(
+                (s1, base, f"op.create_table('side_{i}', sa.Column('id', sa.Integer, primary_key=True))")
+            )
             revs.append((s2, s1, f"op.add_column('side_{i}', sa.Column('note', sa.String(20)))"))
             revs.append((rev, (head, s2), "pass"))
         else:
@@ -87,7 +94,8 @@ def build_alembic_merges(root: Path, total: int = 326) -> list[str]:
         head = rev
     for rev, down, body in revs:
         (versions / f"{rev}.py").write_text(
-            f"import sqlalchemy as sa\nfrom alembic import op\n\nrevision = {rev!r}\ndown_revision = {down!r}\n"
+            "import sqlalchemy as sa\nfrom alembic import op\n\n"
+            f"revision = {rev!r}\ndown_revision = {down!r}\n"
             f"branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    {body}\n"
         )
     with sqlite3.connect(root / "db.sqlite3") as c:
@@ -95,7 +103,9 @@ def build_alembic_merges(root: Path, total: int = 326) -> list[str]:
         c.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
         c.execute("INSERT INTO alembic_version VALUES (?)", (revs[-11][0],))
     c.close()
-    (root / "dblint.yaml").write_text("database: {url: db.sqlite3}\nmigrations: {alembic: {script_location: alembic}}\n")
+    (root / "dblint.yaml").write_text(
+        "database: {url: db.sqlite3}\nmigrations: {alembic: {script_location: alembic}}\n"
+    )
     merges = sum(isinstance(d, tuple) for _, d, _ in revs)
     print(f"  alembic-merges: {len(revs)} revisions, {merges} merge points", file=sys.stderr)
     return ["--select", "MIG"]
@@ -119,7 +129,11 @@ def build_django_apps(root: Path, apps: int = 20, steps: int = 5) -> list[str]:
     for step in range(1, steps + 1):
         for a, name in enumerate(names):
             fields = "\n".join(f"    f{k} = models.IntegerField(null=True)" for k in range(1, step + 1))
-            fk = f"    other = models.ForeignKey('app{a - 1:02d}.Thing', models.CASCADE, null=True)\n" if a else ""
+            fk = (
+                f"    other = models.ForeignKey('app{a - 1:02d}.Thing', models.CASCADE, null=True)\n"
+                if a
+                else ""
+            )
             (root / name / "models.py").write_text(
                 f"from django.db import models\n\n\nclass Thing(models.Model):\n{fk}{fields}\n"
             )
@@ -136,14 +150,18 @@ def build_django_apps(root: Path, apps: int = 20, steps: int = 5) -> list[str]:
     return ["--select", "MIG"]
 
 
-def measure(root: Path, args: list[str], runs: int) -> tuple[float, float, str]:
-    times, out = [], ""
+def measure(dblint: str, root: Path, args: list[str], runs: int) -> tuple[float, float, float, str]:
+    """(best wall, median wall, median CPU of the dblint process and its children, last line)."""
+    times, cpus, out = [], [], ""
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run([DBLINT, "check", *args], cwd=root, capture_output=True, text=True)
+        proc = subprocess.run([dblint, "check", *args], cwd=root, capture_output=True, text=True)
         times.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         out = (proc.stdout.strip().splitlines() or [proc.stderr.strip()])[-1]
-    return min(times), statistics.median(times), out
+    return min(times), statistics.median(times), statistics.median(cpus), out
 
 
 def main() -> None:
@@ -151,6 +169,7 @@ def main() -> None:
     parser.add_argument("--chain", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=["chain", "alembic-merges", "django-apps"])
+    parser.add_argument("--dblint", default=DBLINT, help="the dblint executable to time (another checkout's)")
     opts = parser.parse_args()
     projects = {
         "chain": lambda r: build_chain(r, opts.chain),
@@ -163,8 +182,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             args = build(root)
-            best, median, out = measure(root, args, opts.runs)
-            print(f"{name}: best {best:.2f} s, median {median:.2f} s wall ({opts.runs} runs); {out}")
+            best, median, cpu, out = measure(opts.dblint, root, args, opts.runs)
+            print(
+                f"{name}: best {best:.2f} s, median {median:.2f} s wall, median {cpu:.2f} s CPU "
+                f"({opts.runs} runs, load {os.getloadavg()[0]:.1f}); {out}"
+            )
 
 
 if __name__ == "__main__":
