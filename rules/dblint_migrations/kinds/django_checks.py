@@ -119,7 +119,7 @@ def multiple_leaves(ctx: Context, conn: Connection, g: Graph) -> list[Example]:
 
 
 def unreadable(ctx: Context, conn: Connection, g: Graph) -> list[Example]:
-    why = django_state.unavailable(ctx) or "Django's loader was not asked"
+    why = django_state.not_read(ctx)
     return [
         Example(
             project.DJANGO_TABLE,

@@ -106,13 +106,23 @@ def graph(conn: Connection | None, ctx: Context, recorded: set[Key] | None = Non
     files = project.cached(ctx, "django_files", lambda: django_graph.read_all(apps))
     unreadable = sorted(k for k, m in files.items() if m.unreadable)
     if unreadable and unavailable(ctx) is None:
-        read = read_files(ctx, unreadable)
+        try:
+            read = read_files(ctx, unreadable)
+        except ProjectError as exc:  # the loader refuses: the rest is still judged statically
+            read = {}
+            with ctx.cache_lock:
+                ctx.cache["django_loader_refused"] = str(exc)
         files = dict(files)
         for k in unreadable:
             if k in read:
                 files[k] = django_graph.from_loader(files[k], read[k])
     rows = recorded if recorded is not None else project.django_rows(conn, ctx) if conn is not None else set()
     return django_graph.build(apps, rows, files)
+
+
+def not_read(ctx: Context) -> str:
+    """Why Django's loader did not read the files dblint could not (for MIG009's message)."""
+    return unavailable(ctx) or ctx.cache.get("django_loader_refused") or "Django's loader was not asked"
 
 
 def refusal(g: django_graph.Graph) -> str | None:
