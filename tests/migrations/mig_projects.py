@@ -94,8 +94,12 @@ class DjangoProject:
         self.root = root
         self.url = url
 
-    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, PYTHONPATH=str(self.root))
+    def manage(
+        self, *args: str, check: bool = True, paths: list[Path] = (), env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``manage.py ARGS`` with ``paths`` on PYTHONPATH after the project (installed apps)."""
+        extra = env or {}
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(self.root), *map(str, paths)]), **extra)
         env.pop("DJANGO_SETTINGS_MODULE", None)
         env.pop("DBLINT_DJANGO_URL", None)
         if self.url:
@@ -194,3 +198,12 @@ DJANGO_VERSIONS = [
     ("tighten", MODELS_V4),
     ("product_color", MODELS_V5),
 ]
+
+
+def migrate_plan(stdout: str) -> list[str]:
+    """The migrations `manage.py migrate --plan` lists ("app.name"), in its order."""
+    return [
+        line.strip()
+        for line in stdout.splitlines()
+        if line.strip() and not line.startswith(" ") and not line.startswith("Planned operations")
+    ]

@@ -114,7 +114,7 @@ def test_pending_migrations_blocked_by_rows_and_a_hand_made_column(django_projec
     res = _check(dblint_run, p, "MIG,DRIFT,PRE")
     assert _failing(res) == {"MIG001": 2, "PRE001": 2, "PRE002": 1, "PRE004": 1}
     assert [e["key"]["id"] for e in res.rule("PRE001")["examples"]] == ["2", "3"]
-    assert res.rule("PRE004")["examples"][0]["key"] == {"id": "2"}
+    assert res.rule("PRE004")["examples"][0]["key"] == {"id": "2", "column": "label"}
 
     # Django finds out the hard way (where DDL is transactional, so the failed migration leaves no trace).
     if dblint_db.dialect != "mysql":
@@ -184,7 +184,10 @@ def test_pending_foreign_key_blocked_by_orphans(django_project, dblint_db, dblin
     )
     res = _check(dblint_run, p, "MIG,DRIFT,PRE")
     assert _failing(res) == {"MIG001": 1, "PRE003": 2}
-    assert [e["key"] for e in res.rule("PRE003")["examples"]] == [{"id": "2"}, {"id": "3"}]
+    assert [e["key"] for e in res.rule("PRE003")["examples"]] == [
+        {"id": "2", "foreign_key": "product_ref"},
+        {"id": "3", "foreign_key": "product_ref"},
+    ]
     assert "product_ref = 7 has no row in shop_product(id)" in res.rule("PRE003")["examples"][0]["message"]
     django = p.manage("migrate", check=False)
     assert django.returncode != 0 and "IntegrityError" in django.stderr

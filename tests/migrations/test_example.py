@@ -45,3 +45,28 @@ def test_readme_before_you_migrate_output_is_real(tmp_path, dblint_run):
     assert failing == {"MIG001": 1, "MIG007": 1}  # the models already have the hand-made column
     command.stamp(cfg, "0004")
     assert dblint_run("check", "--select", "MIG,DRIFT,PRE", cwd=copy).exit_code == 0
+
+
+def test_readme_one_fault_one_finding_output_is_real(tmp_path, dblint_run):
+    copy = tmp_path / "migrations"
+    shutil.copytree(
+        ROOT / "examples" / "migrations", copy, ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__")
+    )
+    runpy.run_path(str(copy / "build.py"))["build_newer"]()
+    res = dblint_run("check", "--select", "MIG,DRIFT,PRE", cwd=copy)
+    assert res.exit_code == 1
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(
+        r"build.py --newer\n\$ cd examples/migrations && \.\./\.\./\.venv/bin/dblint check --select "
+        r"MIG,DRIFT,PRE\n(.*?)\(exit code 1\)\n```",
+        readme,
+        re.S,
+    )
+    assert block, "README lost its 'One fault, one finding' output"
+    assert res.stdout == block.group(1)
+    # The advice, followed with the real tool, gives a database Alembic and dblint agree on.
+    from alembic import command
+    from alembic.config import Config
+
+    command.stamp(Config(str(copy / "alembic.ini")), "0004", purge=True)
+    assert dblint_run("check", "--select", "MIG,DRIFT,PRE", cwd=copy).exit_code == 0

@@ -105,13 +105,13 @@ def test_alembic_reads_ini_merges_labels_and_creates(tmp_path):
         "    op.create_index('ix_t', 't', ['id'])\n"
     )
     (tmp_path / "v2" / "m.py").write_text("revision = 'm'\ndown_revision = ('b', 'c')\n")
-    location, versions = alembic_graph.script_location(tmp_path / "alembic.ini", None)
-    g = alembic_graph.read(location, versions)
+    location, versions, recursive = alembic_graph.script_location(tmp_path / "alembic.ini", None)
+    g = alembic_graph.read(location, versions, recursive)
     assert g.heads() == ["m"]
     assert g.ancestors(["c"]) == {"a", "c"}
     assert g.order().index("a") < g.order().index("b") < g.order().index("m")
     assert g.missing() == []
-    assert [(k, t, n) for k, t, n, _ in g.revisions["c"].creates.items] == [
+    assert [(k, t, n) for k, t, n, _ in g.revisions["c"].ops.creates()] == [
         ("table", "t", "t"),
         ("column", "u", "x"),
         ("index", "t", "ix_t"),
@@ -157,3 +157,45 @@ def test_long_chains_and_cycles(tmp_path):
     (versions / "r0000.py").write_text("revision = 'r0000'\ndown_revision = 'r0002'\n")
     with pytest.raises(ProjectError, match="dependency cycle"):
         alembic_graph.read(tmp_path / "alembic", [versions]).order()
+
+
+def test_alembic_ops_follow_each_batch_block_and_nested_statements(tmp_path):
+    (tmp_path / "versions" / "2024").mkdir(parents=True)
+    (tmp_path / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s\nversion_locations = %(here)s/versions\n"
+        "recursive_version_locations = true\n"
+    )
+    (tmp_path / "versions" / "2024" / "r1.py").write_text(
+        textwrap.dedent(
+            """
+            revision = "r1"
+            down_revision = None
+
+            def upgrade():
+                with op.batch_alter_table("a") as batch_op:
+                    batch_op.add_column(sa.Column("x", sa.Integer, nullable=False))
+                    if True:
+                        batch_op.create_index("ix_a_x", ["x"])
+                with op.batch_alter_table("b") as batch_op:
+                    batch_op.add_column(sa.Column("y", sa.Integer, nullable=False, server_default="0"))
+                    batch_op.alter_column("z", nullable=False)
+                    batch_op.create_unique_constraint("uq_b", ["y", "z"])
+                op.drop_column("c", "old")
+                op.create_foreign_key("fk", "b", "a", ["a_id"], ["id"])
+            """
+        )
+    )
+    location, versions, recursive = alembic_graph.script_location(tmp_path / "alembic.ini", None)
+    assert recursive
+    ops = alembic_graph.read(location, versions, recursive).revisions["r1"].ops.items
+    assert [(o.what, o.table, o.name, o.columns, o.not_null_no_default) for o in ops] == [
+        ("add_column", "a", "x", ("x",), True),
+        ("create_index", "a", "ix_a_x", ("x",), False),
+        ("add_column", "b", "y", ("y",), False),
+        ("alter_column", "b", "z", ("z",), False),
+        ("create_unique", "b", "uq_b", ("y", "z"), False),
+        ("drop_column", "c", "old", ("old",), False),
+        ("create_foreign_key", "b", "fk", ("a_id",), False),
+    ]
+    # Without the flag, revisions in sub-folders are not Alembic's either.
+    assert alembic_graph.read(location, versions).revisions == {}

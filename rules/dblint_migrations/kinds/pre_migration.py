@@ -12,9 +12,12 @@ every pending Django migration; the live database is what the data must fit into
                    database lacks (PRE003; adding the constraint fails)
 - ``fits``         values longer than the models' VARCHAR(n), or text that will not cast to the
                    models' integer/numeric type (PRE004)
+- ``new_not_null`` a table with rows to which a pending migration adds a NOT NULL column without
+                   a default (PRE005; counted per table, see :mod:`.new_columns`)
 
 All offending rows of all columns are counted by ONE query (a UNION ALL of one set-based branch
-per column or constraint); examples show the table's primary key.
+per column or constraint); a finding's key is the row's primary key plus what it breaks (the
+``column``, or the ``foreign_key``'s columns), so two faults of one row are two keys.
 
 Fixes (unsafe; ``--unsafe-fixes``): ``action: set_default`` sets NULLs to the scalar default the
 models declare (PRE001; columns without one are left, and the fix then rolls back); ``action:
@@ -29,6 +32,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dblint_migrations.kinds import new_columns
 from dblint_migrations.readers import compare, models
 from linter import Check, Context, DeferredCheck, FixModel, FixStep, Kind, MissingObject, Params, RuleError
 from linter.kinds import sqlbuild
@@ -39,7 +43,7 @@ TEXT = sa.String(255)
 
 
 class PreParams(Params):
-    check: Literal["not_null", "unique", "foreign_key", "fits"]
+    check: Literal["not_null", "unique", "foreign_key", "fits", "new_not_null"]
     exclude: list[str] = []
 
 
@@ -54,7 +58,23 @@ TITLES = {
     "unique": "no duplicates under UNIQUE keys the models declare",
     "foreign_key": "no orphans under foreign keys the models declare",
     "fits": "values fit the models' column lengths and types",
+    "new_not_null": "no new NOT NULL column without a default on a table with rows",
 }
+
+
+def _row(
+    t: sa.Table, key_cols: list[Any], extra: dict[str, str], detail: sa.ColumnElement[Any] | str
+) -> list[sa.ColumnElement[Any]]:
+    """:func:`sqlbuild.row` whose key also names what the row breaks (``extra``: name -> value)."""
+    names = [k.name for k in key_cols] + list(extra)
+    parts: list[sa.ColumnElement[Any]] = [sa.cast(k, TEXT) for k in key_cols]
+    parts += [sa.literal(v, TEXT) for v in extra.values()]
+    return [
+        sa.literal(t.name, TEXT).label("table"),
+        sa.literal(",".join(names), TEXT).label("key_names"),
+        sqlbuild.concat(parts).label("key"),
+        (sa.literal(detail, TEXT) if isinstance(detail, str) else detail).label("detail"),
+    ]
 
 
 def _pk(t: sa.Table, fallback: list[Any]) -> list[Any]:
@@ -76,6 +96,8 @@ class PreMigration(Kind[PreParams, PreFix]):
         return TITLES[params.check]
 
     def check(self, ctx: Context, params: PreParams) -> Check:
+        if params.check == "new_not_null":
+            return new_columns.check(ctx, params.exclude)
         models.require(ctx)
 
         def build(conn: Connection) -> Check:
@@ -104,7 +126,7 @@ class PreMigration(Kind[PreParams, PreFix]):
                     continue
                 col = ctx.col(db, c.name)
                 detail = f"{col.name} is NULL, but {target.source} declares it NOT NULL"
-                yield sa.select(*sqlbuild.row(db, _pk(db, [col]), detail)).where(col.is_(None))
+                yield sa.select(*_row(db, _pk(db, [col]), {"column": col.name}, detail)).where(col.is_(None))
 
     def _unique(self, ctx: Context, target: models.Target, live: compare.Live, p: PreParams) -> Any:
         for t, lt, db in self._pairs(ctx, target, live, p):
@@ -138,17 +160,25 @@ class PreMigration(Kind[PreParams, PreFix]):
                 ):
                     continue
                 try:
-                    yield sqlbuild.orphans(
-                        ctx,
-                        db,
-                        {
-                            "referred_table": parent.name,
-                            "constrained_columns": cols,
-                            "referred_columns": refcols,
-                        },
-                    )
+                    yield self._orphans(ctx, db, parent.name, cols, refcols)
                 except MissingObject:
                     continue
+
+    def _orphans(self, ctx: Context, child: sa.Table, ref: str, cols: list[str], refcols: list[str]) -> Any:
+        """The rows of ``child`` whose ``cols`` have no parent row, keyed by primary key and FK."""
+        parent: Any = ctx.table(ref)
+        if parent is child:
+            parent = parent.alias("dblint_parent")
+        ccols = [ctx.col(child, c) for c in cols]
+        pcols = [ctx.col(parent, c) for c in refcols]
+        exists = sa.exists().where(*[pc == c for c, pc in zip(ccols, pcols, strict=True)]).correlate(child)
+        detail = (
+            sa.literal(f"{', '.join(c.name for c in ccols)} = ", TEXT)
+            + sqlbuild.concat([sa.cast(c, TEXT) for c in ccols])
+            + sa.literal(f" has no row in {ref}({', '.join(refcols)})", TEXT)
+        )
+        key = _row(child, _pk(child, ccols), {"foreign_key": ",".join(c.name for c in ccols)}, detail)
+        return sa.select(*key).where(*[c.is_not(None) for c in ccols], ~exists)
 
     def _fits(self, ctx: Context, target: models.Target, live: compare.Live, p: PreParams) -> Any:
         for t, lt, db in self._pairs(ctx, target, live, p):
@@ -187,7 +217,7 @@ class PreMigration(Kind[PreParams, PreFix]):
                         )
                     )
                 if cond is not None and detail is not None:
-                    yield sa.select(*sqlbuild.row(db, _pk(db, [col]), detail)).where(cond)
+                    yield sa.select(*_row(db, _pk(db, [col]), {"column": col.name}, detail)).where(cond)
 
     def _castable(self, ctx: Context, col: Any, kind: str) -> sa.ColumnElement[bool]:
         pattern = (

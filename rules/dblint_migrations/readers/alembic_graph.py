@@ -3,10 +3,10 @@
 ``script_location`` comes from ``alembic.ini`` (``%(here)s`` and paths relative to the ini's folder)
 or straight from the config; revisions are the ``*.py`` files of ``version_locations`` (default
 ``<script_location>/versions``) with module-level ``revision``, ``down_revision`` (a string, a
-tuple for a merge, or None), ``depends_on`` and ``branch_labels``. ``upgrade()`` is read for the
-tables, columns and indexes it creates (``op.create_table``, ``op.add_column``,
-``op.create_index``, also inside ``batch_alter_table``), for MIG007. ``env.py`` is read for the
-``version_table`` / ``version_table_schema`` its ``context.configure(...)`` calls give.
+tuple for a merge, or None), ``depends_on`` and ``branch_labels``; with
+``recursive_version_locations = true`` the version folders' subfolders too. ``upgrade()`` is read
+for the schema operations it names (:mod:`dblint_migrations.readers.alembic_ops`). ``env.py`` is
+read for the ``version_table`` / ``version_table_schema`` its ``context.configure(...)`` calls give.
 """
 
 from __future__ import annotations
@@ -20,13 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dblint_migrations.readers import ProjectError, ordered, parse_python
-
-
-@dataclass
-class Creates:
-    """What one upgrade() creates: (kind, table, name, line)."""
-
-    items: list[tuple[str, str, str, int]] = field(default_factory=list)
+from dblint_migrations.readers.alembic_ops import Ops, read_upgrade
 
 
 @dataclass
@@ -36,16 +30,17 @@ class Revision:
     down: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     branch_labels: tuple[str, ...] = ()
-    creates: Creates = field(default_factory=Creates)
+    ops: Ops = field(default_factory=Ops)
 
     @property
     def parents(self) -> tuple[str, ...]:
         return self.down + self.depends_on
 
 
-def script_location(ini: Path | None, location: Path | None) -> tuple[Path, list[Path]]:
-    """(script folder, version folders)."""
+def script_location(ini: Path | None, location: Path | None) -> tuple[Path, list[Path], bool]:
+    """(script folder, version folders, whether their subfolders hold revisions too)."""
     versions: list[Path] = []
+    recursive = False
     if ini is not None:
         if not ini.is_file():
             raise ProjectError(f"migrations.alembic.ini: {ini} does not exist")
@@ -62,10 +57,12 @@ def script_location(ini: Path | None, location: Path | None) -> tuple[Path, list
             sep = {"space": " ", "newline": "\n", "os": os.pathsep, ";": ";", ":": ":"}.get(sep_name)
             parts = raw.split(sep) if sep else re.split(r"[\s,]+", raw)
             versions = [_resolve(ini.parent, p.strip()) for p in parts if p.strip()]
+        flag = parser.get("alembic", "recursive_version_locations", fallback="false")
+        recursive = flag.strip().lower() in ("true", "1", "yes", "on")
     assert location is not None
     if not location.is_dir():
         raise ProjectError(f"alembic script_location {location} is not a folder")
-    return location, versions or [location / "versions"]
+    return location, versions or [location / "versions"], recursive
 
 
 ENV_KEYS = ("version_table", "version_table_schema")
@@ -162,72 +159,8 @@ def parse_file(path: Path) -> Revision | None:
         _names(values.get("branch_labels"), path),
     )
     if upgrade is not None:
-        r.creates = _creates(upgrade)
+        r.ops = read_upgrade(upgrade)
     return r
-
-
-def _str(node: ast.expr | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _arg(call: ast.Call, i: int, name: str) -> ast.expr | None:
-    if len(call.args) > i:
-        return call.args[i]
-    return next((k.value for k in call.keywords if k.arg == name), None)
-
-
-def _column_name(node: ast.expr | None) -> str | None:
-    if isinstance(node, ast.Call) and _callee(node) == "Column" and node.args:
-        return _str(node.args[0])
-    return None
-
-
-def _callee(call: ast.Call) -> str:
-    f = call.func
-    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-
-
-def _creates(fn: ast.FunctionDef) -> Creates:
-    out = Creates()
-    batch_tables: dict[str, str] = {}  # `with op.batch_alter_table("t") as batch_op` -> {"batch_op": "t"}
-    for node in ast.walk(fn):
-        if isinstance(node, ast.With):
-            for item in node.items:
-                call = item.context_expr
-                if (
-                    isinstance(call, ast.Call)
-                    and _callee(call) == "batch_alter_table"
-                    and isinstance(item.optional_vars, ast.Name)
-                ):
-                    t = _str(_arg(call, 0, "table_name"))
-                    if t:
-                        batch_tables[item.optional_vars.id] = t
-    for node in ast.walk(fn):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-            continue
-        owner = node.func.value.id if isinstance(node.func.value, ast.Name) else ""
-        what = node.func.attr
-        batch = batch_tables.get(owner)
-        if what == "create_table" and not batch:
-            t = _str(_arg(node, 0, "table_name"))
-            if t:
-                out.items.append(("table", t, t, node.lineno))
-        elif what == "add_column":
-            t, col = (
-                (batch, _arg(node, 0, "column"))
-                if batch
-                else (_str(_arg(node, 0, "table_name")), _arg(node, 1, "column"))
-            )
-            c = _column_name(col)
-            if t and c:
-                out.items.append(("column", t, c, node.lineno))
-        elif what == "create_index":
-            name = _str(_arg(node, 0, "index_name"))
-            t = batch or _str(_arg(node, 1, "table_name"))
-            if name and t:
-                out.items.append(("index", t, name, node.lineno))
-    out.items.sort(key=lambda item: item[3])  # ast.walk is breadth-first; report in source order
-    return out
 
 
 @dataclass
@@ -236,6 +169,7 @@ class Graph:
     revisions: dict[str, Revision]
     labels: dict[str, str]  # branch label -> the revision declaring it
     _head_sets: list[tuple[str, set[str]]] | None = field(default=None, repr=False)
+    _labels_of: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
     def resolve(self, name: str) -> str | None:
         if name in self.revisions:
@@ -275,6 +209,36 @@ class Graph:
 
         return ordered(self.revisions, parents, lambda r: f"alembic revision {r}")
 
+    def branch_labels(self, rev: str) -> frozenset[str]:
+        """The labels a revision carries, its own and its down_revision ancestors' (Alembic gives
+        a label to every descendant of the revision declaring it)."""
+        if self._labels_of is None:
+            out: dict[str, frozenset[str]] = {}
+            for r in self.order():
+                inherited = [out[q] for q in (self.resolve(p) for p in self.revisions[r].down) if q in out]
+                out[r] = frozenset(self.revisions[r].branch_labels).union(*inherited)
+            self._labels_of = out
+        return self._labels_of.get(rev, frozenset())
+
+    def conflicting_heads(self) -> list[list[str]]:
+        """Groups of heads that carry the same branch labels: two heads of one (labelled or
+        unlabelled) branch need a merge; heads of differently labelled branches (Galaxy's gxy and
+        tsi, Keystone's expand and contract) are there by design."""
+        groups: dict[frozenset[str], list[str]] = {}
+        for h in self.heads():
+            groups.setdefault(self.branch_labels(h), []).append(h)
+        return [g for _, g in sorted(groups.items(), key=lambda kv: sorted(kv[0])) if len(g) > 1]
+
+    def upgrade_target(self, head: str) -> str:
+        """What ``alembic upgrade`` takes to reach ``head``: ``head`` when it is the only one,
+        ``<label>@head`` for a head alone on its labelled branch, else the revision itself."""
+        heads = self.heads()
+        if len(heads) == 1:
+            return "head"
+        labels = self.branch_labels(head)
+        alone = [lb for lb in sorted(labels) if sum(lb in self.branch_labels(h) for h in heads) == 1]
+        return f"{alone[0]}@head" if alone else head
+
     def head_of(self, rev: str) -> list[str]:
         """The heads a revision leads to (its branch)."""
         if self._head_sets is None:  # once per graph: a revision count of ancestor walks otherwise
@@ -282,12 +246,12 @@ class Graph:
         return [h for h, members in self._head_sets if rev in members]
 
 
-def read(location: Path, versions: list[Path]) -> Graph:
+def read(location: Path, versions: list[Path], recursive: bool = False) -> Graph:
     revisions: dict[str, Revision] = {}
     for folder in versions:
         if not folder.is_dir():
             raise ProjectError(f"alembic versions folder {folder} does not exist")
-        for path in sorted(folder.glob("*.py")):
+        for path in sorted(folder.rglob("*.py") if recursive else folder.glob("*.py")):
             if path.name.startswith("_"):
                 continue
             r = parse_file(path)

@@ -144,12 +144,78 @@ def _objects(state: Any) -> set[tuple[str, str, str]]:
     return out
 
 
+def _db_creates(app: str, operations: list[Any], state: Any) -> set[tuple[str, str, str]]:
+    """What the operations create in the database: only Django's own CreateModel, AddField,
+    AddIndex and AddConstraint count (inside SeparateDatabaseAndState, its database operations);
+    state-only moves, RunSQL/RunPython and custom operations (which may check before creating)
+    are not claimed. ``state`` is advanced as the migration advances it."""
+    from django.db.migrations import operations as ops
+
+    counted = (ops.CreateModel, ops.AddField, ops.AddIndex, ops.AddConstraint)
+    out: set[tuple[str, str, str]] = set()
+    for op in operations:
+        if type(op) is ops.SeparateDatabaseAndState:
+            out |= _db_creates(app, op.database_operations, state.clone())
+            for sop in op.state_operations:
+                sop.state_forwards(app, state)
+            continue
+        before = _objects(state)
+        op.state_forwards(app, state)
+        if type(op) in counted:
+            out |= _objects(state) - before
+    return out
+
+
+def _adds_not_null(app: str, migration: Any, state: Any) -> list[list[str]]:
+    """[table, column] of the NOT NULL fields without a default (nor db_default) that the
+    migration's AddField operations add to models that exist before it (PRE005)."""
+    from django.db.migrations.operations import AddField
+    from django.db.models import NOT_PROVIDED
+
+    out = []
+    for op in migration.operations:
+        if not isinstance(op, AddField):
+            continue
+        f = op.field
+        if f.null or f.many_to_many or f.primary_key or f.has_default():
+            continue
+        if getattr(f, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            continue
+        ms = state.models.get((app, op.model_name_lower))
+        if ms is None:
+            continue
+        table = ms.options.get("db_table") or f"{app}_{op.model_name_lower}"
+        out.append([table, f.db_column or (f"{op.name}_id" if f.is_relation else op.name)])
+    return out
+
+
+def _files(keys: list[list[str]]) -> dict[str, Any]:
+    """The dependencies, replaces and run_before of migrations dblint could not read statically,
+    as Django's loader (which runs the files) sees them."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, load=False)
+    loader.load_disk()
+    out: dict[str, Any] = {}
+    for app, name in keys:
+        m = loader.disk_migrations.get((app, name))
+        if m is not None:
+            out[f"{app}.{name}"] = {
+                a: [list(t) for t in getattr(m, a, []) or []]
+                for a in ("dependencies", "replaces", "run_before")
+            }
+    return out
+
+
 def _main() -> None:
     req = json.load(sys.stdin)
     sys.path.insert(0, req["root"])
     import django
 
     django.setup()
+    if req.get("files") is not None:
+        json.dump({"files": _files(req["files"])}, sys.stdout)
+        return
     from django.db import connection
     from django.db.migrations import loader as loader_mod
 
@@ -180,13 +246,13 @@ def _main() -> None:
     state = loader.project_state(nodes=done, at_end=True) if done else loader.project_state(nodes=[])
     steps = []
     for k in plan:
-        before = _objects(state)
+        adds = _adds_not_null(k[0], graph.nodes[k], state)
+        created = sorted(_db_creates(k[0], graph.nodes[k].operations, state.clone()))
         state = graph.nodes[k].mutate_state(state, preserve=False)
-        created = sorted(_objects(state) - before)
         # A column of a table the same migration creates is part of that table, not a separate clash.
         new_tables = {t for kind, t, _ in created if kind == "table"}
         created = [c for c in created if c[0] == "table" or c[1] not in new_tables]
-        steps.append({"app": k[0], "name": k[1], "creates": created})
+        steps.append({"app": k[0], "name": k[1], "creates": created, "adds_not_null": adds})
     out["steps"] = steps
     json.dump(out, sys.stdout)
 

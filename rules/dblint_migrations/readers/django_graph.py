@@ -2,7 +2,10 @@
 
 Each ``<app>/migrations/NNNN_name.py`` holds ``class Migration`` whose ``dependencies``,
 ``replaces``, ``run_before`` and ``initial`` are literal lists in practice; they are read with
-``ast`` so neither Django nor the project's settings are needed. The graph is then resolved the way
+``ast`` so neither Django nor the project's settings are needed. A file whose lists are computed
+(a dependency conditional on settings) is *unreadable*: its edges are unknown, and it is read by
+Django's own loader when the settings are configured (:mod:`.django_state`), or its app is not
+judged where the unknown edges matter. The graph is then resolved the way
 Django's ``MigrationLoader.build_graph`` does, given the rows of ``django_migrations``: squashed
 migrations replace their targets when all or none of those are applied, and stand aside when only
 some are.
@@ -15,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dblint_migrations.readers import ProjectError, ordered, parse_python
+from dblint_migrations.readers import ProjectError, django_ops, ordered, parse_python
 
 Key = tuple[str, str]  # (app label, migration name)
 
@@ -29,6 +32,10 @@ class Migration:
     replaces: list[Key] = field(default_factory=list)
     run_before: list[Key] = field(default_factory=list)
     initial: bool | None = None
+    # why its dependencies cannot be read without running the file ("path:line: ..."), or None
+    unreadable: str | None = None
+    # its operations as dblint reads them (django_ops); None when they cannot be read statically
+    operations: list[django_ops.Op] | None = field(default_factory=list)
 
     @property
     def key(self) -> Key:
@@ -39,7 +46,11 @@ def _pairs(node: ast.expr, path: Path) -> list[Key]:
     """A literal list of (app, name) pairs; calls such as ``swappable_dependency(...)`` name an app
     only known from settings and are left out (Django resolves them to ``(app, '__first__')``)."""
     if not isinstance(node, ast.List | ast.Tuple):
-        raise ProjectError(f"{path}:{node.lineno}: expected a list of (app, migration) pairs")
+        text = ast.unparse(node)
+        text = text if len(text) <= 50 else text[:47] + "..."
+        raise ProjectError(
+            f"{path}:{node.lineno}: `{text}` is computed, not a list of (app, migration) pairs"
+        )
     out: list[Key] = []
     for elt in node.elts:
         if isinstance(elt, ast.Call):
@@ -68,9 +79,17 @@ def parse_file(app: str, path: Path) -> Migration | None:
             for stmt in node.body:
                 target, value = _assignment(stmt)
                 if target in ("dependencies", "replaces", "run_before") and value is not None:
-                    setattr(m, target, _pairs(value, path))
+                    try:
+                        setattr(m, target, _pairs(value, path))
+                    except ProjectError as exc:  # this file only: the others are still judged
+                        m.unreadable = m.unreadable or str(exc).removeprefix(f"{path}:")
                 elif target == "initial" and isinstance(value, ast.Constant):
                     m.initial = bool(value.value)
+                elif target == "operations":
+                    try:
+                        m.operations = django_ops.read(value)
+                    except (django_ops.Unknown, ValueError):
+                        m.operations = None
             return m
     return None
 
@@ -108,6 +127,27 @@ class Graph:
     missing: list[tuple[Key, Key]]  # (migration, dependency that names nothing)
     applied: set[Key]  # nodes counted as applied (a squash: when all it replaces are)
     recorded: set[Key]  # every row of django_migrations
+
+    @property
+    def unreadable(self) -> dict[Key, str]:
+        """Files whose dependencies could not be read ("line: what"), Django's loader not asked."""
+        return {k: m.unreadable for k, m in sorted(self.files.items()) if m.unreadable}
+
+    def unknown_edges(self) -> dict[str, str]:
+        """Apps whose graph has edges dblint cannot know, with why: a dependency naming a missing
+        migration of the app (Django would have had an edge there) or an unreadable file. Their
+        leaves are unknowable."""
+        out: dict[str, str] = {}
+        for k, dep in sorted(self.missing):
+            if dep[0] == k[0]:
+                out.setdefault(
+                    k[0], f"{k[0]}.{k[1]} depends on {dep[0]}.{dep[1]}, which does not exist (MIG004)"
+                )
+        for k in self.unreadable:
+            out.setdefault(
+                k[0], f"the dependencies of {k[0]}.{k[1]} cannot be read without running it (MIG009)"
+            )
+        return out
 
     def children(self) -> dict[Key, list[Key]]:
         out: dict[Key, list[Key]] = {k: [] for k in self.nodes}
@@ -212,3 +252,22 @@ def build(
             elif child[0] in apps:
                 missing.append((key, child))
     return Graph(dict(apps), files, nodes, parents, external, missing, applied, recorded)
+
+
+def from_loader(m: Migration, read: Mapping[str, list[list[str]]]) -> Migration:
+    """``m`` with the dependencies, replaces and run_before Django's own loader read (the file
+    computes them, so dblint could not)."""
+
+    def pairs(name: str) -> list[Key]:
+        return [(str(a), str(b)) for a, b in read.get(name, [])]
+
+    return Migration(
+        m.app,
+        m.name,
+        m.path,
+        pairs("dependencies"),
+        pairs("replaces"),
+        pairs("run_before"),
+        m.initial,
+        operations=m.operations,
+    )

@@ -73,10 +73,10 @@ def django_apps(ctx: Context) -> dict[str, Path] | None:
     return {app: (root(ctx) / folder).resolve() for app, folder in cfg.apps.items()}
 
 
-def _alembic_location(ctx: Context, cfg: AlembicConfig) -> tuple[Path, list[Path]]:
-    """(script folder, version folders) of migrations.alembic."""
+def _alembic_location(ctx: Context, cfg: AlembicConfig) -> tuple[Path, list[Path], bool]:
+    """(script folder, version folders, recursive) of migrations.alembic."""
 
-    def build() -> tuple[Path, list[Path]]:
+    def build() -> tuple[Path, list[Path], bool]:
         base = root(ctx)
         ini = (base / cfg.ini).resolve() if cfg.ini else None
         loc = (base / cfg.script_location).resolve() if cfg.script_location else None
@@ -108,7 +108,7 @@ def version_table(ctx: Context) -> VersionTable:
         given |= {"version_table_schema"} & cfg.model_fields_set
         env: dict[str, str | None] = {}
         if len(given) < 2:
-            location, _ = _alembic_location(ctx, cfg)
+            location = _alembic_location(ctx, cfg)[0]
             path = location / "env.py"
             keys = [k for k in alembic_graph.ENV_KEYS if k not in given]
             env = alembic_graph.env_settings(path, rel(ctx, path), keys)
