@@ -238,7 +238,12 @@ def _every_feature(rule: Rule, case: RuleCase, db: TestDatabase, tmp: Path, dbli
     for name in FORMATS:
         with problems.feature(f"--format {name}"):
             _check_format(name, prepared.run(dblint, "--format", name), rule.id)
-    if rule.fix is not None:
+    # A fix that cannot run on this database (DDL on MariaDB) must say so, as the case declares.
+    unavailable = (case.data.get("unavailable") or {}).get(rule.id) if rule.fix is not None else None
+    if unavailable:
+        with problems.feature("fix unavailable here"):
+            _unavailable(r, unavailable)
+    elif rule.fix is not None:
         with problems.feature("--diff"):
             _diff(r)
     baseline = tmp / "baseline.json"
@@ -254,7 +259,7 @@ def _every_feature(rule: Rule, case: RuleCase, db: TestDatabase, tmp: Path, dbli
         _suppressed(
             r, "table", {"table": first["table"]}, sum(1 for f in r.findings if f["table"].lower() == table)
         )
-    if rule.fix is not None:
+    if rule.fix is not None and not unavailable:
         with problems.feature("--fix"):
             _fix_and_undo(r)
     assert not problems.found, "\n".join(problems.found)
@@ -277,6 +282,20 @@ def _diff(r: Run) -> None:
     assert steps, f"--diff shows no statement for {r.rule.id}: {_shown(res)}"
     assert all(s["sql"].strip() for s in steps), f"--diff shows an empty statement: {steps}"
     assert r.db.checksum() == r.before, "--diff wrote to the database"
+
+
+def _unavailable(r: Run, why: str) -> None:
+    """--diff and --fix both say why the fix cannot run here, show and write nothing."""
+    for args in (["--diff"], ["--fix", "--undo-file", str(r.tmp / "undo.sql")]):
+        res = r.json(*args, *r.unsafe)
+        got = _rule(res, r.rule.id)
+        assert res.exit_code == 1 and got["violations"] == r.want and got["fixed"] == 0, _shown(res)
+        assert why in (got.get("fix_unavailable") or ""), (
+            f"{args[0]}: fix_unavailable lacks {why!r}: {_shown(res)}"
+        )
+        assert not got.get("diff"), f"{args[0]} shows statements of an unavailable fix: {got['diff']}"
+        assert r.db.checksum() == r.before, f"{args[0]} wrote to the database"
+    assert not (r.tmp / "undo.sql").exists(), "an unavailable fix wrote an undo script"
 
 
 def _entry(table: str, key: dict[str, Any]) -> str:

@@ -14,6 +14,9 @@ Every fix statement goes through :meth:`UndoLog.execute`, inside the fix transac
   then compared with it by primary key afterwards, set-based: deleted rows become INSERTs, new rows
   DELETEs, changed rows UPDATEs. A raw statement whose target table cannot be named this way, or
   a table without a primary key, is refused (the fix rolls back) unless ``--no-undo``.
+- DDL steps (``sa.schema.DropTable``, :class:`~linter.kinds.sqlbuild.RenameTable`; SQLite and PostgreSQL
+  only, as MariaDB commits DDL at once): a dropped table's DDL (SQLite's own stored text, exactly;
+  on PostgreSQL as SQLAlchemy reflects it) and then its rows; a renamed table is renamed back.
 - With quarantine, a DELETE first copies its rows into ``dblint_quarantine_<table>`` and the undo
   puts them back from there.
 
@@ -52,6 +55,26 @@ from linter.fix.undo_script import PAGE, UndoError, UndoScript, default_path, ne
 
 __all__ = ["PAGE", "UndoError", "UndoLog", "default_path", "new_run_id", "raw_target", "target_of"]
 from linter.kinds.base import FixStep
+from linter.kinds.sqlbuild import RenameTable
+
+
+def create_statements(conn: Connection, table: sa.Table) -> list[str]:
+    """The statements that re-create ``table`` as it is: SQLite's own stored DDL (table, indexes,
+    triggers), exactly; on servers, what SQLAlchemy reflects (columns, types, defaults, keys,
+    indexes; not grants or comments)."""
+    if dialect_of(conn) == "sqlite":
+        rows = conn.execute(
+            sa.text(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = :t AND sql IS NOT NULL "
+                "ORDER BY type <> 'table', name"
+            ),
+            {"t": table.name},
+        )
+        return [str(r[0]) for r in rows]
+    out = [str(sa.schema.CreateTable(table).compile(dialect=conn.dialect)).strip()]
+    indexes = sorted(table.indexes, key=str)
+    out += [str(sa.schema.CreateIndex(i).compile(dialect=conn.dialect)) for i in indexes]
+    return out
 
 
 def raw_target(sql: str) -> str | None:
@@ -98,6 +121,8 @@ class UndoLog(UndoScript):
             n = self._insert(conn, stmt, rule_id)
         elif isinstance(stmt, sa.TextClause):
             n = self._raw(conn, stmt, rule_id)
+        elif isinstance(stmt, sa.schema.DropTable | RenameTable):
+            n = self._ddl(conn, stmt, rule_id)
         elif not self.enabled:
             n = _rows(conn.execute(stmt))
         else:
@@ -240,6 +265,25 @@ class UndoLog(UndoScript):
         drop = "DROP TEMPORARY TABLE" if dialect_of(conn) == "mysql" else "DROP TABLE"
         conn.exec_driver_sql(f"{drop} {q(snap_name)}")
         return n
+
+    def _ddl(self, conn: Connection, stmt: sa.schema.DropTable | RenameTable, rule_id: str) -> int:
+        """DROP TABLE: the table's own DDL and then its rows, re-created by the undo. A rename: renamed
+        back. One table changed either way."""
+        if self.enabled and isinstance(stmt, RenameTable):
+            renamed = sa.Table(stmt.new_name, sa.MetaData(), schema=stmt.table.schema)
+            back = RenameTable(renamed, stmt.table.name)
+            with self._part(rule_id, f"rename {stmt.new_name} back to {stmt.table.name}") as out:
+                out.write(self._compile(back) + ";\n")
+        elif self.enabled and isinstance(stmt, sa.schema.DropTable):
+            table = cast("sa.Table", stmt.element)
+            self._no_triggers(self._fx(conn), table.name, "DELETE")
+            with self._part(rule_id, f"re-create {table.name} and its rows") as out:
+                for ddl in create_statements(conn, table):
+                    out.write(ddl + ";\n")
+                for page in self._select(conn, table, None):
+                    out.write(self._insert_rows(table, page))
+        conn.execute(stmt)
+        return 1
 
     def _target(self, stmt: sa.Insert | sa.Update | sa.Delete) -> tuple[sa.Table, Any]:
         return target_of(self.schema, stmt)

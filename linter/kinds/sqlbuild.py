@@ -1,11 +1,13 @@
 """SQL builders shared by several kinds (as Ruff keeps a rule family's helpers in one named module):
-orphan anti-joins, key concatenation, checks that span tables, deleting rows by primary key."""
+orphan anti-joins, key concatenation, checks that span tables, deleting rows by primary key,
+renaming a table."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from linter.kinds.base import Context, Finding, QueryCheck
 
@@ -103,3 +105,20 @@ def delete_by_pk(table: sa.Table, keys: sa.Select[Any]) -> sa.Delete:
     else:
         cond = sa.tuple_(*pk).in_(sa.select(*doomed.c))
     return sa.delete(table).where(cond)
+
+
+class RenameTable(sa.schema.ExecutableDDLElement):
+    """``ALTER TABLE <table> RENAME TO <new_name>`` as a fix step (SQLite, PostgreSQL; MariaDB/MySQL
+    commit DDL at once, so DDL fixes are unavailable there). Its undo renames it back."""
+
+    inherit_cache = False
+
+    def __init__(self, table: sa.Table, new_name: str) -> None:
+        self.table = table
+        self.new_name = new_name
+
+
+@compiles(RenameTable)
+def _compile_rename(element: RenameTable, compiler: Any, **kw: Any) -> str:
+    prep = compiler.preparer
+    return f"ALTER TABLE {prep.format_table(element.table)} RENAME TO {prep.quote(element.new_name)}"

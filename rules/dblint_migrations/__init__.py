@@ -12,17 +12,19 @@ What it adds to dblint, through the same hooks as any third-party pack:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from dblint_migrations import config as sections
+from dblint_migrations.kinds import leftovers
 from dblint_migrations.kinds.drift import Drift
 from dblint_migrations.kinds.migration_state import MigrationState
 from dblint_migrations.kinds.pre_migration import PreMigration
 from dblint_migrations.readers.project import ALEMBIC_TABLE, DJANGO_TABLE
-from linter import Applies, Config, DatabaseInfo, Kind, hookimpl
+from linter import Applies, Config, DatabaseInfo, FixStep, Kind, hookimpl
 
 
 @hookimpl
@@ -33,6 +35,11 @@ def dblint_kinds() -> list[type[Kind[Any, Any]]]:
 @hookimpl
 def dblint_rule_files() -> list[Path]:
     return [Path(__file__).parent / "rules"]
+
+
+@hookimpl
+def dblint_fix_handlers() -> dict[str, Callable[..., list[FixStep]]]:
+    return dict(leftovers.HANDLERS)
 
 
 @hookimpl

@@ -104,6 +104,7 @@ def test_blocking_rows_counted_before_upgrade_fails(alembic_project, dblint_db, 
         "MIG007": 0,
         "MIG008": 0,
         "MIG009": "skipped",
+        "MIG010": 0,
         "DRIFT001": 0,
         "DRIFT002": 0,
         "DRIFT003": 0,
@@ -169,6 +170,7 @@ def test_heads_unknown_revision_and_existing_column(alembic_project, dblint_db, 
         "MIG007": 1,
         "MIG008": 0,
         "MIG009": "skipped",
+        "MIG010": 0,
     }
     assert sorted(e["key"]["revision"] for e in res.rule("MIG005")["examples"]) == ["b003", "c003"]
     assert res.rule("MIG007")["examples"][0]["key"] == {"revision": "b003", "column": "tag.color"}

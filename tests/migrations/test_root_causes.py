@@ -80,6 +80,7 @@ def test_unknown_revision_is_one_finding_with_proven_advice(alembic_project, dbl
         "MIG007": "skipped",
         "MIG008": "pass",
         "MIG009": "skipped",
+        "MIG010": "pass",
     }
     assert "alembic_version holds ffff0000, which no script knows (MIG006" in res.rule("MIG001")["reason"]
     advice = res.rule("MIG006")["examples"][0]["message"]
@@ -141,7 +142,17 @@ def test_pending_not_null_column_leftover_batch_table_and_no_drift(alembic_proje
         assert "It is empty: dropping it is safe (DROP TABLE _alembic_tmp_product)" in message
         with pytest.raises(sa.exc.DBAPIError, match="table _alembic_tmp_product already exists"):
             p.run("upgrade", "head")  # what every retry says
-        dblint_db.execute("DROP TABLE _alembic_tmp_product")  # as MIG008 says
+        ddl = dblint_db.query("SELECT sql FROM sqlite_master WHERE tbl_name = '_alembic_tmp_product'")
+        undo = p.root / "undo.sql"
+        fixed = _check(dblint_run, p.root, "MIG008", "--fix", "--undo-file", str(undo))
+        assert _outcomes(fixed) == {"MIG008": "pass"} and fixed.rule("MIG008")["fixed"] == 1
+        # The retry now meets the rows' own problem (PRE005's), no longer the leftover.
+        with pytest.raises(sa.exc.DBAPIError, match="NOT NULL constraint failed: _alembic_tmp_product"):
+            p.run("upgrade", "head")
+        dblint_db.execute("DROP TABLE _alembic_tmp_product")  # the retry's own leftover
+        dblint_db.apply_script(undo)  # sqlite3 -bail: the dropped copy comes back with its exact DDL
+        assert dblint_db.query("SELECT sql FROM sqlite_master WHERE tbl_name = '_alembic_tmp_product'") == ddl
+        dblint_db.execute("DROP TABLE _alembic_tmp_product")
     else:
         assert "contains null values" in str(crash.value)
         assert _outcomes(_check(dblint_run, p.root, "MIG008")) == {"MIG008": "pass"}

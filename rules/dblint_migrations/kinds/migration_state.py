@@ -15,7 +15,8 @@ bookkeeping table (``django_migrations``, Alembic's version table, ``alembic_ver
 - ``unknown_revision``    a version table row no script knows (MIG006)
 - ``already_exists``      a pending migration creates a table, column or index the database
                           already has: the "already exists" crash, a ``--fake`` candidate (MIG007)
-- ``leftover_batch_table`` an ``_alembic_tmp_<table>`` a failed batch upgrade left behind (MIG008)
+- ``leftover_batch_table`` an empty ``_alembic_tmp_<table>`` a failed batch upgrade left behind (MIG008)
+- ``leftover_batch_rows``  such a table holding rows, or whose original is gone (MIG010; :mod:`.leftovers`)
 - ``unreadable``          a Django migration whose dependencies cannot be read without running it,
                           and no settings to let Django's loader read it (MIG009)
 
@@ -24,7 +25,8 @@ django_migrations for apps the config does not list (Django's contrib apps) are 
 check that a root cause makes unknowable (an unknown Alembic revision, a missing graph node) is
 skipped with that cause as its reason rather than listing its consequences (see
 :mod:`.alembic_checks`, :mod:`.django_checks`).
-Fix (``missing_file`` only, unsafe): delete exactly the stale django_migrations rows; refused when
+The leftover batch tables' fixes are handlers (:mod:`.leftovers`). Fix of ``missing_file`` (unsafe):
+delete exactly the stale django_migrations rows; refused when
 an app's configured folder holds no migration file at all (a wrong path, not a stale history).
 """
 
@@ -35,9 +37,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dblint_migrations.kinds import alembic_checks, django_checks
+from dblint_migrations.kinds import alembic_checks, django_checks, leftovers
 from dblint_migrations.readers import django_graph, django_state, project
-from dblint_migrations.readers.live import Present
 from linter import (
     Check,
     ComputedCheck,
@@ -61,6 +62,7 @@ CheckName = Literal[
     "unknown_revision",
     "already_exists",
     "leftover_batch_table",
+    "leftover_batch_rows",
     "unreadable",
 ]
 
@@ -81,12 +83,13 @@ TITLES = {
     "multiple_leaves": "one leaf migration per app, one head per Alembic branch",
     "unknown_revision": "the database's Alembic revision is known to the scripts",
     "already_exists": "no pending migration creates something that already exists",
-    "leftover_batch_table": "no table left behind by a failed Alembic batch upgrade",
+    "leftover_batch_table": "no empty table left behind by a failed Alembic batch upgrade",
+    "leftover_batch_rows": "no table holding rows left behind by a failed Alembic batch upgrade",
     "unreadable": "every Django migration's dependencies can be read",
 }
 
 DJANGO_ONLY = {"missing_file", "unreadable"}
-ALEMBIC_ONLY = {"unknown_revision", "leftover_batch_table"}
+ALEMBIC_ONLY = {"unknown_revision", "leftover_batch_table", "leftover_batch_rows"}
 
 
 class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
@@ -107,10 +110,11 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
                 else "no migrations.django configured"
             )
         if which in ALEMBIC_ONLY and cfg.alembic is None:
-            what = "batch tables are" if which == "leftover_batch_table" else "version table is"
+            what = "version table is" if which == "unknown_revision" else "batch tables are"
             raise MissingObject(f"no migrations.alembic configured (the {what} Alembic's)")
-        if which == "leftover_batch_table":
-            return ComputedCheck(lambda conn: leftover_batch_tables(ctx, conn))
+        if which in ("leftover_batch_table", "leftover_batch_rows"):
+            holding = which == "leftover_batch_rows"
+            return ComputedCheck(lambda conn: leftovers.findings(ctx, conn, holding=holding))
         if which == "already_exists" and cfg.django is not None and cfg.alembic is None:
             django_state.require(ctx)  # skipped when Django or its settings are not available
 
@@ -163,32 +167,3 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
                 "delete the django_migrations rows whose migration file is gone",
             )
         ]
-
-
-def leftover_batch_tables(ctx: Context, conn: Connection) -> list[Example]:
-    """MIG008: ``_alembic_tmp_<table>`` tables, with their rows counted (one COUNT each)."""
-    present = Present(conn, ctx)
-    out = []
-    for real in present.leftovers():
-        original = real[len("_alembic_tmp_") :]
-        t = ctx.table(real)
-        n = int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-        drop = f"DROP TABLE {conn.dialect.identifier_preparer.format_table(t)}"
-        why = (
-            f"a failed Alembic batch upgrade (SQLite's copy-and-move of {original}) left it behind, "
-            f'and every retry fails with "table {real} already exists"'
-        )
-        if not present.has("table", original, original):
-            what = (
-                f"{why}. {original} itself is gone, so its {n} row(s) are the only copy of "
-                f"{original}'s: rename it back (ALTER TABLE {real} RENAME TO {original}), do not drop it"
-            )
-        elif n == 0:
-            what = f"{why}. It is empty: dropping it is safe ({drop}), then run the upgrade again"
-        else:
-            what = (
-                f"{why}. It holds {n} row(s), a copy of {original}'s rows taken by the failed upgrade while "
-                f"{original} still has its own: compare them before dropping it ({drop})"
-            )
-        out.append(Example(real, {"table": real}, what))
-    return out
