@@ -39,6 +39,32 @@ class State:
         return self.graph.ancestors(self.rows)
 
 
+def require_complete(ctx: Context, g: alembic_graph.Graph) -> None:
+    """MissingObject when a script cannot be read: the history dblint sees then lacks a revision or
+    an edge, so pending revisions, heads and unknown rows would be guesses."""
+    if g.unreadable:
+        path, what = next(iter(sorted(g.unreadable.items())))
+        more = f" (and {len(g.unreadable) - 1} more)" if len(g.unreadable) > 1 else ""
+        raise MissingObject(
+            f"{project.rel(ctx, path)}:{what}{more}: the revision history is incomplete without it, "
+            "so this cannot be told (MIG009 names the scripts)"
+        )
+
+
+def unreadable(ctx: Context, conn: Connection, s: State) -> list[Example]:
+    """MIG009 for Alembic: each revision script dblint cannot read without running it, once."""
+    return [
+        Example(
+            s.table.name,
+            {"script": project.rel(ctx, path)},
+            f"{project.rel(ctx, path)}:{what}: dblint reads revision scripts without running them, so "
+            "this script's revision and its place in the history are unknown; write revision, "
+            "down_revision, branch_labels and depends_on as literals (as `alembic revision` does)",
+        )
+        for path, what in sorted(s.graph.unreadable.items())
+    ]
+
+
 def state(conn: Connection, ctx: Context, g: alembic_graph.Graph) -> State:
     return State(g, project.alembic_rows(conn, ctx), project.version_table(ctx))
 
@@ -166,4 +192,5 @@ CHECKS: dict[str, Callable[[Context, Connection, State], list[Example]]] = {
     "multiple_leaves": multiple_leaves,
     "unknown_revision": unknown_revision,
     "already_exists": already_exists,
+    "unreadable": unreadable,
 }

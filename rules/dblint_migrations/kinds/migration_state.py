@@ -18,7 +18,8 @@ bookkeeping table (``django_migrations``, Alembic's version table, ``alembic_ver
 - ``leftover_batch_table`` an empty ``_alembic_tmp_<table>`` a failed batch upgrade left behind (MIG008)
 - ``leftover_batch_rows``  such a table holding rows, or whose original is gone (MIG010; :mod:`.leftovers`)
 - ``unreadable``          a Django migration whose dependencies cannot be read without running it,
-                          and no settings to let Django's loader read it (MIG009)
+                          and no settings to let Django's loader read it; an Alembic revision script
+                          whose revision ids are computed, or that does not parse (MIG009)
 
 One violation is one migration (or one row, one dependency, one object). Rows in
 django_migrations for apps the config does not list (Django's contrib apps) are not judged. A
@@ -85,10 +86,10 @@ TITLES = {
     "already_exists": "no pending migration creates something that already exists",
     "leftover_batch_table": "no empty table left behind by a failed Alembic batch upgrade",
     "leftover_batch_rows": "no table holding rows left behind by a failed Alembic batch upgrade",
-    "unreadable": "every Django migration's dependencies can be read",
+    "unreadable": "every migration's dependencies can be read",
 }
 
-DJANGO_ONLY = {"missing_file", "unreadable"}
+DJANGO_ONLY = {"missing_file"}
 ALEMBIC_ONLY = {"unknown_revision", "leftover_batch_table", "leftover_batch_rows"}
 
 
@@ -124,6 +125,8 @@ class MigrationState(Kind[MigrationStateParams, MigrationStateFix]):
                 out += django_checks.CHECKS[which](ctx, conn, django_state.graph(conn, ctx))
             g = project.alembic(ctx)
             if g is not None and which not in DJANGO_ONLY:
+                if which != "unreadable":
+                    alembic_checks.require_complete(ctx, g)
                 out += alembic_checks.CHECKS[which](ctx, conn, alembic_checks.state(conn, ctx, g))
             return out
 

@@ -168,6 +168,8 @@ class Graph:
     location: Path
     revisions: dict[str, Revision]
     labels: dict[str, str]  # branch label -> the revision declaring it
+    # scripts that cannot be read without running them: path -> "line: what" (MIG009)
+    unreadable: dict[Path, str] = field(default_factory=dict)
     _head_sets: list[tuple[str, set[str]]] | None = field(default=None, repr=False)
     _labels_of: dict[str, frozenset[str]] | None = field(default=None, repr=False)
 
@@ -248,17 +250,22 @@ class Graph:
 
 def read(location: Path, versions: list[Path], recursive: bool = False) -> Graph:
     revisions: dict[str, Revision] = {}
+    unreadable: dict[Path, str] = {}
     for folder in versions:
         if not folder.is_dir():
             raise ProjectError(f"alembic versions folder {folder} does not exist")
         for path in sorted(folder.rglob("*.py") if recursive else folder.glob("*.py")):
             if path.name.startswith("_"):
                 continue
-            r = parse_file(path)
+            try:
+                r = parse_file(path)
+            except ProjectError as exc:  # this file only: it is named once (MIG009), the rest is read
+                unreadable[path] = str(exc).removeprefix(f"{path}:").removeprefix(f"{path}").lstrip(": ")
+                continue
             if r is None:
                 continue
             if r.revision in revisions:
                 raise ProjectError(f"{path}: revision {r.revision} is also in {revisions[r.revision].path}")
             revisions[r.revision] = r
     labels = {label: r.revision for r in revisions.values() for label in r.branch_labels}
-    return Graph(location, revisions, labels)
+    return Graph(location, revisions, labels, unreadable=unreadable)

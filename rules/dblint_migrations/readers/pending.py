@@ -68,12 +68,12 @@ class Pending:
 
 def alembic_pending(ctx: Context, conn: Connection) -> Pending | None:
     """The pending revisions' operations; None without an Alembic project, or when the database's
-    position in its history is unknown (an unknown revision: MIG006)."""
+    position in its history is unknown (an unknown revision: MIG006; an unreadable script: MIG009)."""
     cfg = migrations_section(ctx.config)
     if cfg is None or cfg.alembic is None:
         return None
     g: alembic_graph.Graph | None = project.alembic(ctx)
-    if g is None:
+    if g is None or g.unreadable:
         return None
     rows = project.alembic_rows(conn, ctx)
     if any(g.resolve(r) is None for r in rows):
