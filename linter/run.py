@@ -60,6 +60,8 @@ class CheckOptions:
     quiet: bool = False
     exit_zero: bool = False
     fail_on: str = "info"
+    color: str = "auto"  # --color auto|always|never
+    show_fixes: bool = False
 
     def validate(self, targets: Sequence[str | None]) -> None:
         if self.fix and self.diff:
@@ -113,19 +115,19 @@ class CheckRun:
         """Every target, then the combined output (the report or ``--statistics``) and exit code."""
         self.opts.validate(targets)
         docs: list[str] = []
-        every: list[Outcome] = []
+        reports: list[Report] = []
         code = 0
         for n, raw in enumerate(targets or (None,)):
             report, c = self.run_target(n, raw)
             docs.append(self.formatter.render(report))
-            every += report.results
+            reports.append(report)
             code = max(code, c)
         if self.opts.statistics:
             from linter.report.statistics import render
 
-            text = render(every, self.opts.fmt)
+            text = render([o for r in reports for o in r.results], self.opts.fmt)
         else:
-            text = self.formatter.join(docs)
+            text = self.formatter.join(docs) + self.formatter.total(reports)
         return text, code
 
     def run_target(self, n: int, raw: str | None) -> tuple[Report, int]:
@@ -268,11 +270,12 @@ class CheckRun:
             fix.error if fix else None,
             self.limit,
             self.opts.verbose,
-            self._color(),
+            self.wants_color(),
             extra,
             quiet=self.opts.quiet,
             not_applicable=checked.not_applicable,
             unsafe_left=unsafe_left,
+            show_fixes=self.opts.show_fixes,
         )
         code = exit_code(
             outcomes,
@@ -357,15 +360,10 @@ class CheckRun:
             return None
         return Progress(sys.stderr, start=start)
 
-    def _color(self) -> bool:
-        import os
+    def wants_color(self) -> bool:
+        from linter.report.progress import color
 
-        return (
-            not self.formatter.machine
-            and self.opts.output is None
-            and sys.stdout.isatty()
-            and "NO_COLOR" not in os.environ
-        )
+        return not self.formatter.machine and color(self.opts.color, to_file=self.opts.output is not None)
 
 
 def _mark(o: Outcome, fixes: FixPlan) -> Outcome:

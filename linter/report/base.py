@@ -27,6 +27,7 @@ class Report:
     not_applicable: dict[str, str] = field(default_factory=dict)
     # Failing rules whose unsafe fix is available but was not applied (needs --unsafe-fixes).
     unsafe_left: int = 0
+    show_fixes: bool = False  # --show-fixes: list each failing rule's fix (or, after --fix, what it did)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -46,6 +47,10 @@ class Formatter:
     def join(self, docs: list[str]) -> str:
         """One output from the documents of several targets (formats with one root override)."""
         return "".join(docs)
+
+    def total(self, reports: Sequence[Report]) -> str:
+        """What follows the joined documents of several targets (text: a combined summary)."""
+        return ""
 
 
 def result_dict(r: Outcome) -> dict[str, Any]:

@@ -79,8 +79,9 @@ def resolve_url(raw: str | None, config: Any) -> sa.URL:
 
 def display_name(url: sa.URL) -> str:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        try:
-            return os.path.relpath(url.database)
+        try:  # relative to the working directory when inside it, else absolute (no ../../..)
+            rel = os.path.relpath(url.database)
+            return rel if not rel.startswith("..") else os.path.abspath(url.database)
         except ValueError:
             return str(url.database)
     return db.mask_url(url)
