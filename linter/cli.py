@@ -238,6 +238,8 @@ def check(
     )  # fmt: skip
     opts.validate(targets)
     app = _app(config_path, rule_paths, disabled_packs, variables)
+    if verbose:
+        click.echo(f"dblint: config: {app.config.shown_source or 'none found (defaults)'}", err=True)
     runner = CheckRun(app, opts, lambda line: click.echo(f"dblint: {line}", err=True))
     text, code = runner.run(targets)
     if output:
