@@ -196,6 +196,15 @@ def _adoption(f: Any) -> Any:
     help="With --fix on SQLite: copy the database file (online backup API) before the first change.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped rules and their reasons.")
+@click.option(
+    "--pre-commit",
+    "pre_commit",
+    is_flag=True,
+    help=(
+        "The pre-commit hook's mode: take only SQLite files, SQLite dumps and the config's "
+        "fixtures.files; undo scripts go to fix.undo_dir or the user's cache folder."
+    ),
+)
 @_adoption
 def check(
     targets: tuple[str, ...],
@@ -220,6 +229,7 @@ def check(
     quarantine: bool,
     backup: bool,
     verbose: bool,
+    pre_commit: bool,
     baseline_path: str | None,
     write_baseline_path: str | None,
     statistics: bool,
@@ -234,7 +244,7 @@ def check(
     opts = CheckOptions(
         selected, ignored, fix, unsafe_fixes, diff, fmt, output, max_examples, jobs, timings, undo_file,
         no_undo, quarantine, backup, verbose, baseline_path, write_baseline_path, statistics, quiet,
-        exit_zero, fail_on, color, show_fixes,
+        exit_zero, fail_on, color, show_fixes, pre_commit,
     )  # fmt: skip
     opts.validate(targets)
     app = _app(config_path, rule_paths, disabled_packs, variables)

@@ -24,7 +24,7 @@ from linter.adopt.suppressions import Suppressions
 from linter.app import App
 from linter.check.executor import check_target, recheck
 from linter.check.planner import Plan, PlanOptions
-from linter.errors import ConfigError
+from linter.errors import ConfigError, DblintError
 from linter.fix.planning import FixPlan, plan_fixes
 from linter.load.packs import applicability
 from linter.load.rules import Rule
@@ -62,6 +62,7 @@ class CheckOptions:
     fail_on: str = "info"
     color: str = "auto"  # --color auto|always|never
     show_fixes: bool = False
+    pre_commit: bool = False  # the hook: fixture files only, every file reported, undo outside the tree
 
     def validate(self, targets: Sequence[str | None]) -> None:
         if self.fix and self.diff:
@@ -114,11 +115,24 @@ class CheckRun:
     def run(self, targets: Sequence[str | None]) -> tuple[str, int]:
         """Every target, then the combined output (the report or ``--statistics``) and exit code."""
         self.opts.validate(targets)
+        if self.opts.pre_commit:
+            targets = self.fixtures_only(targets)
+            if not targets:
+                return "", 0
         docs: list[str] = []
         reports: list[Report] = []
         code = 0
         for n, raw in enumerate(targets or (None,)):
-            report, c = self.run_target(n, raw)
+            try:
+                report, c = self.run_target(n, raw)
+            except DblintError as exc:
+                if len(targets) < 2:
+                    raise
+                # One bad file among several: one line for it, the others still checked (exit 2).
+                text = " ".join(db.mask_text(str(exc)).split())
+                self.say(text if raw is None or text.startswith(raw) else f"{raw}: {text}")
+                code = max(code, getattr(exc, "exit_code", 2))
+                continue
             docs.append(self.formatter.render(report))
             reports.append(report)
             code = max(code, c)
@@ -129,6 +143,20 @@ class CheckRun:
         else:
             text = self.formatter.join(docs) + self.formatter.total(reports)
         return text, code
+
+    def fixtures_only(self, targets: Sequence[str | None]) -> list[str | None]:
+        """--pre-commit: the staged files that are fixtures; the others (a pg_dump, a migration
+        script) are not this hook's business (-v names them)."""
+        from linter.targets.fixture_files import hook_refuses
+
+        kept: list[str | None] = []
+        for t in targets:
+            why = hook_refuses(t, self.app.config) if t is not None else None
+            if why is None:
+                kept.append(t)
+            elif self.opts.verbose:
+                self.say(f"{t}: left alone: {why}")
+        return kept
 
     def run_target(self, n: int, raw: str | None) -> tuple[Report, int]:
         target = self.open_target(raw)
@@ -330,6 +358,7 @@ class CheckRun:
             self.opts.no_undo or target.scratch,
             self.opts.quarantine,
             self.opts.backup,
+            self._undo_dir(),
         )
         rules = [o.rule for o in checked.outcomes]
         result, after = apply_fixes(
@@ -349,6 +378,14 @@ class CheckRun:
         return [_mark(o, checked.fixes) for o in after], result, opts.report()
 
     # --- helpers ------------------------------------------------------------------------------------
+
+    def _undo_dir(self) -> Path | None:
+        from linter.targets.fixture_files import hook_undo_dir
+
+        cfg = self.app.config
+        if self.opts.pre_commit:
+            return hook_undo_dir(cfg)
+        return cfg.root / cfg.fix.undo_dir if cfg.fix.undo_dir else None
 
     def _progress(self, start: float) -> Any:
         from linter.report.progress import Progress, wanted

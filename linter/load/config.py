@@ -93,6 +93,9 @@ class DjangoModel(BaseModel):
 class FixturesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     django_models: dict[str, str | DjangoModel] = {}
+    # Files the pre-commit hook takes besides SQLite files and SQLite dumps (glob patterns,
+    # relative to the config's folder, e.g. "fixtures/*.sql" for hand-written dumps).
+    files: list[str] = []
 
     def model(self, label: str) -> DjangoModel | None:
         m = self.django_models.get(label) or self.django_models.get(label.lower())
@@ -119,6 +122,9 @@ class FixConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Rows any fix deletes go to dblint_quarantine_<table> first (as --quarantine).
     quarantine: bool = False
+    # Where undo scripts go (relative to the config's folder); default: next to the config, or,
+    # for the pre-commit hook, the user's cache folder (never untracked files in the repository).
+    undo_dir: str | None = None
 
 
 class Config(BaseModel):
