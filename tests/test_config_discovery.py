@@ -109,3 +109,39 @@ def test_unknown_pack_is_an_error_with_did_you_mean(repo: Path) -> None:
     assert proc.stderr.startswith(
         "dblint: dblint.yaml: disable_packs: no rule pack 'migration' (did you mean 'migrations'? "
     ), proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        (
+            "mysql://root@127.0.0.1:1/x",
+            "the URL asks for mysqldb: pip install 'mysqlclient'; or write mysql+pymysql",
+        ),
+        ("mariadb+mariadbconnector://root@127.0.0.1:1/x", "pip install 'mariadb'"),
+    ],
+)
+def test_driver_hint_names_the_driver_the_url_asks_for(tmp_path: Path, url: str, says: str) -> None:
+    pytest.importorskip("sqlalchemy")
+    import importlib.util
+
+    if importlib.util.find_spec("MySQLdb") or importlib.util.find_spec("mariadb"):
+        pytest.skip("the driver is installed here: no hint to show")
+    proc = run("check", url, cwd=tmp_path)
+    assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+    assert "dblint[" not in proc.stderr  # no extra that no index has
+
+
+def test_driver_hints_of_the_tested_drivers_point_at_real_extras() -> None:
+    import tomllib
+
+    import sqlalchemy as sa
+
+    from linter.db.session import driver_hint
+
+    extras = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for url, extra in (("postgresql+psycopg://h/d", "postgres"), ("mysql+pymysql://h/d", "mysql")):
+        hint = driver_hint(sa.make_url(url))
+        assert f".venv/bin/pip install -e '.[{extra}]'" in hint and extra in extras
