@@ -148,4 +148,6 @@ class TextFormatter(Formatter):
 
 @hookimpl
 def dblint_formats() -> dict[str, type[Formatter]]:
-    return {"text": TextFormatter}
+    from linter.report.html import HtmlFormatter  # the other format for people
+
+    return {"text": TextFormatter, "html": HtmlFormatter}
