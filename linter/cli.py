@@ -357,6 +357,8 @@ def init(target: str | None, config_path: str | None, output: str, force: bool) 
         return
     starter.write(Path(output), text, force)
     click.echo(f"wrote {output}: check it, then run `dblint check`", err=True)
+    if Path(output).resolve().parent == Path.cwd().resolve():  # where `dblint check` will find it
+        click.echo(starter.verify(Path(output)), err=True)
 
 
 @cli.command()
