@@ -54,4 +54,6 @@ def build_newer() -> Path:
 
 
 if __name__ == "__main__":
-    print(f"built {build_newer() if '--newer' in sys.argv else build()}")
+    import os
+
+    print(f"built {os.path.relpath(build_newer() if '--newer' in sys.argv else build())}")

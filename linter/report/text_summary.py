@@ -53,7 +53,10 @@ def fixable_line(results: Iterable[Outcome], unsafe: bool) -> str:
         flag = "--fix --unsafe-fixes" if unsafe else "--fix"
         parts.append(f"{flag} repairs {_count(safe)}")
     if rest:
-        parts.append(f"{'--fix --unsafe-fixes' if not safe else '--unsafe-fixes'} adds {_count(rest)}")
+        if safe:
+            parts.append(f"--unsafe-fixes adds {_count(rest)}")
+        else:
+            parts.append(f"--fix --unsafe-fixes repairs {_count(rest)}")
     return "; ".join(parts) + "." if parts else ""
 
 
