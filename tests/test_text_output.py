@@ -121,3 +121,23 @@ def test_combined_summary_over_several_targets(odd: Path) -> None:
         "Total over 2 targets: Ran 2 rules: 2 failed with 2 violations. "
         "--fix repairs 2 violations of 2 rules."
     )
+
+
+@pytest.mark.parametrize("dblint_db", ["postgresql", "mysql"], indirect=True)
+def test_a_server_is_named_once_as_a_heading(demo_db, dblint_run) -> None:
+    from users_support import demo_args
+
+    from linter.db import mask_url
+
+    res = dblint_run(*demo_args(demo_db, "--select", "DEMO001"))
+    lines = res.stdout.splitlines()
+    assert lines[0] == mask_url(demo_db.url)  # the URL once, password masked
+    assert lines[1].startswith("DEMO001 error discipline[UserGroupScopeId=5] ")
+    assert not any("://" in line for line in lines[1:])
+
+
+def test_check_help_lists_every_format(tmp_path: Path) -> None:
+    text = " ".join(run("check", "--help", cwd=tmp_path).stdout.split())
+    for name in ("text", "json", "sarif", "junit", "github", "html"):
+        assert f" {name}," in text or f" {name} " in text, name
+    assert "--output-format" in text and "--color" in text and "--show-fixes" in text
