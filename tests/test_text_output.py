@@ -141,3 +141,12 @@ def test_check_help_lists_every_format(tmp_path: Path) -> None:
     for name in ("text", "json", "sarif", "junit", "github", "html"):
         assert f" {name}," in text or f" {name} " in text, name
     assert "--output-format" in text and "--color" in text and "--show-fixes" in text
+
+
+def test_a_sql_finding_without_message_says_the_title_in_every_format(odd: Path) -> None:
+    import json
+
+    args = ("check", "odd.sqlite", "--rules", "rules.yaml", "--select", "TXT003")
+    doc = json.loads(run(*args, "--format", "json", cwd=odd).stdout)
+    assert doc["rules"][0]["examples"][0]["message"] == "rows flagged by hand"
+    assert "rows flagged by hand" in run(*args, "--format", "github", cwd=odd).stdout.split("::")[-1]
