@@ -69,7 +69,12 @@ def result_dict(r: Outcome) -> dict[str, Any]:
         "pack": r.rule.pack,
         "seconds": round(r.seconds, 6),
         "examples": [
-            {"table": e.table, "key": e.key, "message": e.message or r.rule.title, **({"group": e.group} if e.group else {})}
+            {
+                "table": e.table,
+                "key": e.key,
+                "message": e.message or r.rule.title,  # a sql rule's row may carry only its key
+                **({"group": e.group} if e.group else {}),
+            }
             for e in r.examples
         ],
     }
