@@ -145,3 +145,15 @@ def test_driver_hints_of_the_tested_drivers_point_at_real_extras() -> None:
     for url, extra in (("postgresql+psycopg://h/d", "postgres"), ("mysql+pymysql://h/d", "mysql")):
         hint = driver_hint(sa.make_url(url))
         assert f".venv/bin/pip install -e '.[{extra}]'" in hint and extra in extras
+
+
+def test_fix_undo_dir_from_the_config(repo: Path) -> None:
+    (repo / "rules.yaml").write_text(RULES + "    fix: {safety: safe, set: x}\n")
+    (repo / "dblint.yaml").write_text(
+        "database: {url: data.sqlite}\nrules: [rules.yaml]\nfix: {undo_dir: undo}\n"
+    )
+    proc = run("check", "--select", "TST", "--fix", cwd=repo / "src")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    written = list((repo / "undo").glob("dblint-undo-*.sql"))
+    assert len(written) == 1 and f"undo script: {written[0]}" in proc.stderr
+    assert not list(repo.glob("dblint-undo-*")) and not list((repo / "src").glob("dblint-undo-*"))
