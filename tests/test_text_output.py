@@ -150,3 +150,19 @@ def test_a_sql_finding_without_message_says_the_title_in_every_format(odd: Path)
     doc = json.loads(run(*args, "--format", "json", cwd=odd).stdout)
     assert doc["rules"][0]["examples"][0]["message"] == "rows flagged by hand"
     assert "rows flagged by hand" in run(*args, "--format", "github", cwd=odd).stdout.split("::")[-1]
+
+
+def test_names_and_values_stay_on_one_line() -> None:
+    from linter.report.text import prefix
+    from linter.report.text_names import escape, name, value, where
+
+    assert escape("a\nb\tc\r\x1b[0m\u202e\u2028") == "a\\nb\\tc\\r\\x1b[0m\\u202e\\u2028"
+    assert name("plain_name") == "plain_name" and name("odd table") == '"odd table"'
+    assert name('q"uote') == '"q\\"uote"'
+    assert [value(v) for v in (None, True, 3, 2.5, "K-1", "", "NULL", "it's")] == [
+        "NULL", "true", "3", "2.5", "K-1", "''", "'NULL'", "'it\\'s'",
+    ]  # fmt: skip
+    assert where("t", {}) == "t" and where("t", {"table": "t"}) == "t"
+    assert where("t", {"a": 1, "b c": "x y"}) == "t[a=1, \"b c\"='x y']"
+    assert prefix("data dir/x.sqlite") == ('"data dir/x.sqlite": ', None)
+    assert prefix("postgresql://u:***@h/db") == ("", "postgresql://u:***@h/db")
