@@ -36,6 +36,8 @@ class App:
         builtin_packs: bool = True,
     ) -> App:
         disabled = [*config.disable_packs, *disabled_packs]
+        _known_packs(config.disable_packs, f"{config.shown_source}: disable_packs")
+        _known_packs(disabled_packs, "--disable-pack")
         pm = plugins.get_plugin_manager(disabled)
         # Packs' config sections (dblint_config_sections) can only be validated now that they are loaded.
         plugins.bind_config_sections(config, pm, disabled)
@@ -75,6 +77,24 @@ class App:
         from linter.targets.target import resolve_url
 
         return resolve_url(target, self.config)
+
+
+def _known_packs(names: Iterable[str], where: str) -> None:
+    """A misspelt pack name would silently disable nothing: refuse it, with "did you mean"."""
+    import difflib
+    from importlib import metadata
+
+    names = list(names)
+    if not names:
+        return
+    known = sorted({ep.name for ep in metadata.entry_points(group="dblint")})
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(
+                f"{where.lstrip(': ')}: no rule pack {shown(name)} ({hint}installed: {', '.join(known)})"
+            )
 
 
 def parse_vars(items: Iterable[str]) -> dict[str, Any]:

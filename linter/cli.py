@@ -10,7 +10,7 @@ import click
 
 from linter import __version__
 
-FORMAT_HELP = "Output format (text, json, or one a plugin adds)."
+FORMAT_HELP = "Output format: text, json, sarif, junit, github, html, or one a plugin adds."
 
 
 def _fail(exc: BaseException) -> None:
@@ -147,7 +147,19 @@ def _adoption(f: Any) -> Any:
     is_flag=True,
     help="Show the SQL each fix would run and how many rows it touches; write nothing.",
 )
-@click.option("--format", "fmt", default="text", show_default=True, help=FORMAT_HELP)
+@click.option("--format", "--output-format", "fmt", default="text", show_default=True, help=FORMAT_HELP)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text output (auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it).",
+)
+@click.option(
+    "--show-fixes",
+    is_flag=True,
+    help="List each failing rule's fix (after --fix: the rows each fix changed).",
+)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
 @click.option(
     "--max-examples", type=click.IntRange(0, 100_000), default=None, help="Examples per rule (default 20)."
@@ -157,7 +169,7 @@ def _adoption(f: Any) -> Any:
     "-j",
     type=click.IntRange(1, 256),
     default=None,
-    help="Connections checking in parallel (default: the number of CPUs).",
+    help="Connections checking in parallel (default: the number of CPUs; config `jobs`).",
 )
 @click.option("--timings", is_flag=True, help="Print a per-rule timing table to stderr (slowest first).")
 @click.option(
@@ -184,6 +196,15 @@ def _adoption(f: Any) -> Any:
     help="With --fix on SQLite: copy the database file (online backup API) before the first change.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped rules and their reasons.")
+@click.option(
+    "--pre-commit",
+    "pre_commit",
+    is_flag=True,
+    help=(
+        "The pre-commit hook's mode: take only SQLite files, SQLite dumps and the config's "
+        "fixtures.files; undo scripts go to fix.undo_dir or the user's cache folder."
+    ),
+)
 @_adoption
 def check(
     targets: tuple[str, ...],
@@ -197,6 +218,8 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     fmt: str,
+    color: str,
+    show_fixes: bool,
     output: str | None,
     max_examples: int | None,
     jobs: int | None,
@@ -206,6 +229,7 @@ def check(
     quarantine: bool,
     backup: bool,
     verbose: bool,
+    pre_commit: bool,
     baseline_path: str | None,
     write_baseline_path: str | None,
     statistics: bool,
@@ -220,15 +244,18 @@ def check(
     opts = CheckOptions(
         selected, ignored, fix, unsafe_fixes, diff, fmt, output, max_examples, jobs, timings, undo_file,
         no_undo, quarantine, backup, verbose, baseline_path, write_baseline_path, statistics, quiet,
-        exit_zero, fail_on,
+        exit_zero, fail_on, color, show_fixes, pre_commit,
     )  # fmt: skip
     opts.validate(targets)
     app = _app(config_path, rule_paths, disabled_packs, variables)
-    text, code = CheckRun(app, opts, lambda line: click.echo(f"dblint: {line}", err=True)).run(targets)
+    if verbose:
+        click.echo(f"dblint: config: {app.config.shown_source or 'none found (defaults)'}", err=True)
+    runner = CheckRun(app, opts, lambda line: click.echo(f"dblint: {line}", err=True))
+    text, code = runner.run(targets)
     if output:
         write_output(output, text)
-    else:
-        click.echo(text, nl=False)
+    else:  # click strips colour from a pipe unless told: --color always / FORCE_COLOR tell it
+        click.echo(text, nl=False, color=True if runner.wants_color() else None)
     sys.exit(code)
 
 
@@ -257,7 +284,7 @@ def rules_cmd(
             "fix": r.fix.safety if r.fix else None,
             "source": r.where,
         }
-        for r in app.ruleset.rules
+        for r in sorted(app.ruleset.rules, key=lambda r: r.id)
     ]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
@@ -330,6 +357,8 @@ def init(target: str | None, config_path: str | None, output: str, force: bool) 
         return
     starter.write(Path(output), text, force)
     click.echo(f"wrote {output}: check it, then run `dblint check`", err=True)
+    if Path(output).resolve().parent == Path.cwd().resolve():  # where `dblint check` will find it
+        click.echo(starter.verify(Path(output)), err=True)
 
 
 @cli.command()

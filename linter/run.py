@@ -24,7 +24,7 @@ from linter.adopt.suppressions import Suppressions
 from linter.app import App
 from linter.check.executor import check_target, recheck
 from linter.check.planner import Plan, PlanOptions
-from linter.errors import ConfigError
+from linter.errors import ConfigError, DblintError
 from linter.fix.planning import FixPlan, plan_fixes
 from linter.load.packs import applicability
 from linter.load.rules import Rule
@@ -60,6 +60,9 @@ class CheckOptions:
     quiet: bool = False
     exit_zero: bool = False
     fail_on: str = "info"
+    color: str = "auto"  # --color auto|always|never
+    show_fixes: bool = False
+    pre_commit: bool = False  # the hook: fixture files only, every file reported, undo outside the tree
 
     def validate(self, targets: Sequence[str | None]) -> None:
         if self.fix and self.diff:
@@ -112,21 +115,48 @@ class CheckRun:
     def run(self, targets: Sequence[str | None]) -> tuple[str, int]:
         """Every target, then the combined output (the report or ``--statistics``) and exit code."""
         self.opts.validate(targets)
+        if self.opts.pre_commit:
+            targets = self.fixtures_only(targets)
+            if not targets:
+                return "", 0
         docs: list[str] = []
-        every: list[Outcome] = []
+        reports: list[Report] = []
         code = 0
         for n, raw in enumerate(targets or (None,)):
-            report, c = self.run_target(n, raw)
+            try:
+                report, c = self.run_target(n, raw)
+            except DblintError as exc:
+                if len(targets) < 2:
+                    raise
+                # One bad file among several: one line for it, the others still checked (exit 2).
+                text = " ".join(db.mask_text(str(exc)).split())
+                self.say(text if raw is None or text.startswith(raw) else f"{raw}: {text}")
+                code = max(code, getattr(exc, "exit_code", 2))
+                continue
             docs.append(self.formatter.render(report))
-            every += report.results
+            reports.append(report)
             code = max(code, c)
         if self.opts.statistics:
             from linter.report.statistics import render
 
-            text = render(every, self.opts.fmt)
+            text = render([o for r in reports for o in r.results], self.opts.fmt)
         else:
-            text = self.formatter.join(docs)
+            text = self.formatter.join(docs) + self.formatter.total(reports)
         return text, code
+
+    def fixtures_only(self, targets: Sequence[str | None]) -> list[str | None]:
+        """--pre-commit: the staged files that are fixtures; the others (a pg_dump, a migration
+        script) are not this hook's business (-v names them)."""
+        from linter.targets.fixture_files import hook_refuses
+
+        kept: list[str | None] = []
+        for t in targets:
+            why = hook_refuses(t, self.app.config) if t is not None else None
+            if why is None:
+                kept.append(t)
+            elif self.opts.verbose:
+                self.say(f"{t}: left alone: {why}")
+        return kept
 
     def run_target(self, n: int, raw: str | None) -> tuple[Report, int]:
         target = self.open_target(raw)
@@ -268,11 +298,12 @@ class CheckRun:
             fix.error if fix else None,
             self.limit,
             self.opts.verbose,
-            self._color(),
+            self.wants_color(),
             extra,
             quiet=self.opts.quiet,
             not_applicable=checked.not_applicable,
             unsafe_left=unsafe_left,
+            show_fixes=self.opts.show_fixes,
         )
         code = exit_code(
             outcomes,
@@ -327,6 +358,7 @@ class CheckRun:
             self.opts.no_undo or target.scratch,
             self.opts.quarantine,
             self.opts.backup,
+            self._undo_dir(),
         )
         rules = [o.rule for o in checked.outcomes]
         result, after = apply_fixes(
@@ -347,6 +379,14 @@ class CheckRun:
 
     # --- helpers ------------------------------------------------------------------------------------
 
+    def _undo_dir(self) -> Path | None:
+        from linter.targets.fixture_files import hook_undo_dir
+
+        cfg = self.app.config
+        if self.opts.pre_commit:
+            return hook_undo_dir(cfg)
+        return cfg.root / cfg.fix.undo_dir if cfg.fix.undo_dir else None
+
     def _progress(self, start: float) -> Any:
         from linter.report.progress import Progress, wanted
 
@@ -357,15 +397,10 @@ class CheckRun:
             return None
         return Progress(sys.stderr, start=start)
 
-    def _color(self) -> bool:
-        import os
+    def wants_color(self) -> bool:
+        from linter.report.progress import color
 
-        return (
-            not self.formatter.machine
-            and self.opts.output is None
-            and sys.stdout.isatty()
-            and "NO_COLOR" not in os.environ
-        )
+        return not self.formatter.machine and color(self.opts.color, to_file=self.opts.output is not None)
 
 
 def _mark(o: Outcome, fixes: FixPlan) -> Outcome:

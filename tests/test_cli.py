@@ -77,6 +77,8 @@ def test_rules_text_and_json(project: Path) -> None:
     core = next(line for line in text.stdout.splitlines() if line.startswith("CORE001"))
     assert f"core {__version__}" in core and "foreign keys" in core
     tst = next(line for line in text.stdout.splitlines() if line.startswith("TST001"))
+    codes = [line.split()[0] for line in text.stdout.splitlines()[:-1]]
+    assert codes == sorted(codes) and "TST001" in codes  # by code, not in load order
     assert "warning" in tst and "local" in tst
     doc = json.loads(dblint("rules", "--rules", "rules.yaml", "--format", "json", cwd=project).stdout)
     by_id = {r["id"]: r for r in doc}
@@ -103,9 +105,11 @@ def test_check_text_exit_1_and_summary(project: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert "data.sqlite TST001 warning obj id=1 catalog_number is NULL" in lines
+    assert "data.sqlite: TST001 warning obj[id=1] catalog_number is NULL" in lines
+    assert "data.sqlite: TST002 error obj[name=n1] 2 rows share this name" in lines
     assert any("TST001: 10 more" in line for line in lines)
-    assert lines[-1].startswith("Found 13 violation(s) in 2 of 3 rule(s).")
+    assert lines[-1].startswith("Ran 3 rules: 2 failed with 13 violations, 1 passed.")
+    assert lines[-1].endswith(" --fix repairs 12 violations of 1 rule.")
     assert "\033[" not in proc.stdout  # no colour when not on a terminal
 
 
@@ -203,7 +207,7 @@ def test_exit_0_fix_and_output(project: Path) -> None:
     again = dblint(
         "check", "data.sqlite", "--rules", "rules.yaml", "--select", "TST001", "--fix", cwd=project
     )
-    assert again.returncode == 0 and again.stdout.startswith("Fixed 0 row(s). All 1 checked rule(s) passed.")
+    assert again.returncode == 0 and again.stdout.startswith("Fixed 0 rows. Ran 1 rule: 1 passed.")
 
 
 def test_diff_writes_nothing(project: Path) -> None:
@@ -316,6 +320,13 @@ def test_yaml_syntax_error(project: Path) -> None:
     assert line.startswith("dblint: bad.yaml:") and "flow sequence" in line or "expected" in line, line
 
 
+def test_yaml_error_names_where_the_construct_opened(project: Path) -> None:
+    line = bad(project, "rules:\n  - id: X001\n    kind: [unclosed\n    title: t\n")
+    assert line == (
+        "dblint: bad.yaml:4: did not find expected ',' or ']' (a flow sequence opened at line 3, column 11)"
+    )
+
+
 def test_invalid_rule_names_file_line_rule_and_field(project: Path) -> None:
     text = "rules:\n  - id: BAD001\n    kind: unique\n    params:\n      table: obj\n      colums: [name]\n"
     line = bad(project, text)
@@ -371,7 +382,8 @@ def test_rule_error_exits_2(project: Path) -> None:
     )
     proc = dblint("check", "data.sqlite", "--rules", "err.yaml", "--select", "ERR", cwd=project)
     assert proc.returncode == 2
-    assert "ERR001 error - - could not run:" in proc.stdout and "nonsense" in proc.stdout
+    assert "data.sqlite: ERR001 error could not run:" in proc.stdout and "nonsense" in proc.stdout
+    assert proc.stdout.splitlines()[-1] == "Ran 1 rule: 1 could not run."
 
 
 def test_usage_errors_exit_2(project: Path) -> None:

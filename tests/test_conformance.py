@@ -4,7 +4,7 @@ failing YAML case allows (the first failing case of each kind of project: a Djan
 Alembic one, examples/migrations), driven through the ``dblint`` command line as a user would:
 
 - ``check``: the rule fails with the case's count; JSON lists every finding;
-- every output format registered (text, json, sarif, junit, github, and any a plugin adds)
+- every output format registered (text, json, sarif, junit, github, html, and any a plugin adds)
   renders, exit code 1, no traceback (SARIF valid against the 2.1.0 schema, JUnit XML parses);
 - ``--diff`` (rules with a fix): shows statements, writes nothing;
 - ``--write-baseline FILE`` records every finding, then ``--baseline FILE`` hides them all (exit 0);
@@ -173,6 +173,9 @@ def _check_format(name: str, res: RunResult, rule_id: str) -> None:
     elif name == "github":
         lines = [line for line in res.stdout.splitlines() if line.startswith("::") and rule_id in line]
         assert lines, f"no workflow command names {rule_id}: {res.stdout[:2000]}"
+    elif name == "html":
+        assert res.stdout.startswith("<!DOCTYPE html>"), res.stdout[:500]
+        assert f"id='{rule_id}'" in res.stdout, f"no HTML block for failing {rule_id}"
 
 
 @pytest.mark.parametrize(("rule_id", "case", "dialect"), list(_params()))
@@ -410,4 +413,4 @@ def test_the_guard_sees_every_builtin_rule_and_format() -> None:
     pm = plugins.get_plugin_manager(builtin_only=True)
     builtin = {r.id for r in rules_mod.load(plugins.rule_sources(pm), plugins.collect_kinds(pm)).rules}
     assert builtin and builtin <= set(RULES), f"not guarded: {sorted(builtin - set(RULES))}"
-    assert {"text", "json", "sarif", "junit", "github"} <= set(FORMATS)
+    assert {"text", "json", "sarif", "junit", "github", "html"} <= set(FORMATS)

@@ -38,7 +38,7 @@ def test_sqlite_fixture_checked_and_fixed_in_place(tmp_path, dblint_run):
     conn.close()
     res = run_in(tmp_path, dblint_run, "fixture.sqlite3", "--select", "DEMO001", "-q")
     assert res.exit_code == 1 and res.stdout.startswith(
-        "fixture.sqlite3 DEMO001 error discipline UserGroupScopeId=5"
+        "fixture.sqlite3: DEMO001 error discipline[UserGroupScopeId=5]"
     )
     assert run_in(tmp_path, dblint_run, "fixture.sqlite3", "--select", "DEMO001", "--fix").exit_code == 0
     assert run_in(tmp_path, dblint_run, "fixture.sqlite3", "--select", "DEMO001").exit_code == 0

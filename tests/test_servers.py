@@ -246,7 +246,7 @@ def test_mariadb_refuses_ddl_fix_up_front(dblint_db: TestDatabase, dblint_run: A
     assert shown.rule("DDL002")["fixable"] is False
     res = dblint_run(*args, "--fix")
     assert res.exit_code == 1  # the violations remain
-    assert "Fixed 0 row(s)." in res.stdout
+    assert "Fixed 0 rows." in res.stdout
     assert dblint_db.checksum() == before
     cols = [c["name"] for c in sa.inspect(dblint_db.engine).get_columns("obj")]
     assert "fixed_by_dblint" not in cols

@@ -14,10 +14,15 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-
 HERE = Path(__file__).resolve().parent
+# `python examples/migrations/build.py` puts this folder first on sys.path, where alembic/ (the
+# project's scripts) would shadow the alembic package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+try:
+    from alembic import command
+    from alembic.config import Config
+except ImportError:
+    sys.exit("build.py needs Alembic: .venv/bin/pip install -e '.[alembic]' (from the repository root)")
 
 
 def build() -> Path:
@@ -49,4 +54,6 @@ def build_newer() -> Path:
 
 
 if __name__ == "__main__":
-    print(f"built {build_newer() if '--newer' in sys.argv else build()}")
+    import os
+
+    print(f"built {os.path.relpath(build_newer() if '--newer' in sys.argv else build())}")

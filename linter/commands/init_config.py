@@ -20,7 +20,8 @@ import sqlalchemy as sa
 import yaml
 
 from linter import db
-from linter.errors import ConfigError
+from linter.commands.init_project import Project, read_project
+from linter.errors import ConfigError, TargetError
 from linter.load import plugins
 from linter.load.config import Config
 from linter.load.packs import EVERYWHERE, DatabaseInfo, applicability
@@ -50,6 +51,7 @@ class Findings:
     alembic: list[tuple[str, str]] = field(default_factory=list)  # (kind: ini|script_location, path)
     django: dict[str, str] = field(default_factory=dict)  # app label -> migrations folder
     sections: set[str] = field(default_factory=set)  # config sections the loaded packs own
+    project: Project = field(default_factory=Project)  # settings, database and models read statically
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -95,6 +97,16 @@ def find_migrations(root: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
 
 
 def inspect(app: Any, target: str | None, cwd: Path) -> Findings:
+    alembic, django = find_migrations(cwd)
+    ini = next((cwd / path for kind, path in alembic if kind == "ini"), None)
+    project = read_project(cwd, ini)
+    if target is None and not app.config.database.url and not db.env_url():
+        target = project.database  # what manage.py's settings or alembic.ini name, or the one SQLite file
+        if target is None:
+            raise TargetError(
+                "no database: give a TARGET (URL or SQLite file); none found here (no manage.py "
+                "settings DATABASES, alembic.ini sqlalchemy.url or single SQLite file)"
+            )
     url = app.target_url(target)
     engine = db.create_engine(url)
     try:
@@ -105,7 +117,7 @@ def inspect(app: Any, target: str | None, cwd: Path) -> Findings:
     finally:
         engine.dispose()
     f = Findings(dialect, _url_for_config(url, target, cwd), tables)
-    f.alembic, f.django = find_migrations(cwd)
+    f.alembic, f.django, f.project = alembic, django, project
     f.sections = set(plugins.collect_config_sections(app.pm))
     answers = applicability(app.pm, DatabaseInfo.of(dialect, tables), _planned_config(app.config, f))
     for pack in sorted({pack for _path, pack, _version in plugins.rule_sources(app.pm)}):
@@ -119,6 +131,8 @@ def _migrations_block(f: Findings) -> dict[str, Any]:
     block: dict[str, Any] = {}
     if f.django:
         block["django"] = {"apps": dict(sorted(f.django.items()))}
+        if f.project.django_settings:  # Django's own loader: DRIFT, PRE and MIG007 can run
+            block["django"]["settings"] = f.project.django_settings
     if f.alembic:
         kind, path = f.alembic[0]
         block["alembic"] = {kind: path}
@@ -131,7 +145,10 @@ def _planned_config(config: Config, f: Findings) -> Config:
     block = _migrations_block(f)
     if not block or "migrations" not in f.sections or config.section("migrations") is not None:
         return config
-    return config.with_sections({"migrations": block})
+    extra: dict[str, Any] = {"migrations": block}
+    if f.project.metadata and "models" in f.sections:
+        extra["models"] = {"metadata": f.project.metadata}
+    return config.with_sections(extra)
 
 
 def _url_for_config(url: sa.URL, target: str | None, cwd: Path) -> str:
@@ -176,6 +193,14 @@ def render(f: Findings, config_fields: Iterable[str]) -> str:
             {"migrations": _migrations_block(f)}, default_flow_style=False, sort_keys=False
         )
         block = dumped.splitlines()
+        if f.project.django_settings and f.django:
+            where = f.project.database_from
+            out.append(f"# settings: from manage.py (DJANGO_SETTINGS_MODULE); database from {where}")
+        if f.project.metadata:
+            block += [
+                "models:",
+                f"  metadata: {f.project.metadata}  # target_metadata of {f.project.metadata_from}",
+            ]
         if "migrations" in fields | f.sections:
             out += block
         else:  # this dblint has no migrations pack configuration: keep it as a note
@@ -187,6 +212,30 @@ def render(f: Findings, config_fields: Iterable[str]) -> str:
         "suppress: []",
     ]
     return "\n".join(out) + "\n"
+
+
+def verify(path: Path) -> str:
+    """Check the database once with the written config, read-only, and say which rules run and
+    why any do not: a starter config must not leave rules silently skipped."""
+    import json
+
+    from linter.app import App
+    from linter.load.config import load_config
+    from linter.run import CheckOptions, CheckRun
+
+    app = App.load(load_config(path))
+    text, _code = CheckRun(app, CheckOptions(fmt="json"), lambda line: None).run([None])
+    rules = json.loads(text)["rules"]
+    ran = [r for r in rules if r["status"] in ("pass", "fail")]
+    by_reason: dict[str, list[str]] = {}
+    for r in rules:
+        if r["status"] in ("skipped", "error"):
+            by_reason.setdefault(f"{r['status']}: {r['reason']}", []).append(r["id"])
+    lines = [f"{len(ran)} of {len(rules)} rules of the packs that apply run on this database"]
+    lines += [f"  {', '.join(ids)} {why}" for why, ids in by_reason.items()]
+    if not by_reason:
+        lines[0] += ": every one"
+    return "\n".join(lines)
 
 
 def write(path: Path, text: str, force: bool) -> None:

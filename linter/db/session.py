@@ -41,14 +41,41 @@ def create_engine(url: URL, *, pool_size: int = 5, timeouts: Timeouts | None = N
     try:
         engine = sa.create_engine(url, **kwargs)  # type: ignore[arg-type]
     except ModuleNotFoundError as exc:
-        extra = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}.get(url.get_backend_name())
-        hint = f" (pip install 'dblint[{extra}]')" if extra else ""
+        hint = driver_hint(url)
         raise TargetError(f"driver for {mask_url(url)} is not installed: {exc.name}{hint}") from None
     except Exception as exc:
         raise TargetError(f"cannot use {mask_url(url)}: {mask_text(one_line(str(exc)))}") from None
     if timeouts is not None:
         sa.event.listen(engine, "connect", _session_timeouts(engine, timeouts))
     return engine
+
+
+# The package that brings each driver a URL can ask for (SQLAlchemy's default driver when the URL
+# names none), and the extra of dblint's pyproject that brings the tested one.
+DRIVERS = {
+    ("postgresql", "psycopg"): ("psycopg[binary]", "postgres"),
+    ("postgresql", "psycopg2"): ("psycopg2-binary", None),
+    ("postgresql", "pg8000"): ("pg8000", None),
+    ("mysql", "pymysql"): ("PyMySQL", "mysql"),
+    ("mysql", "mysqldb"): ("mysqlclient", None),
+    ("mysql", "mysqlconnector"): ("mysql-connector-python", None),
+    ("mariadb", "pymysql"): ("PyMySQL", "mysql"),
+    ("mariadb", "mysqldb"): ("mysqlclient", None),
+    ("mariadb", "mariadbconnector"): ("mariadb", None),
+}
+TESTED = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
+
+
+def driver_hint(url: URL) -> str:
+    """How to install the driver this URL asks for, runnable as written; and the tested driver."""
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    package, extra = DRIVERS.get((backend, driver), (None, None))
+    parts = [f"the URL asks for {driver}: pip install '{package}'"] if package else []
+    if extra:
+        parts.append(f"from a dblint clone: .venv/bin/pip install -e '.[{extra}]'")
+    elif backend in TESTED:
+        parts.append(f"or write {TESTED[backend]}://…, the driver dblint is tested with")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _session_timeouts(engine: Engine, timeouts: Timeouts) -> Any:

@@ -62,6 +62,7 @@ def fix_options(
     no_undo: bool,
     quarantine: bool,
     backup: bool,
+    undo_dir: Path | None = None,
 ) -> FixOptions:
     path: Path | None = None
     if not no_undo:
@@ -71,7 +72,9 @@ def fix_options(
                 path = path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
             path = path.resolve()
         else:
-            path = default_path(config.root)
+            if undo_dir is not None:
+                undo_dir.mkdir(parents=True, exist_ok=True)
+            path = default_path(undo_dir or config.root)
     undo = UndoLog(
         path,
         dialect=target.engine.dialect,

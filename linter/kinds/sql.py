@@ -175,8 +175,9 @@ def _finding(params: SqlParams) -> Callable[[Mapping[str, Any]], Finding]:
             msg = params.message
             for k, v in r.items():
                 msg = msg.replace("{" + k + "}", fmt(v))
-        else:
-            msg = ", ".join(f"{k}={fmt(v)}" for k, v in r.items())
+        else:  # the columns the key does not already show; none left: the report shows the title
+            named = {k.lower() for k in keys}
+            msg = ", ".join(f"{k}={fmt(v)}" for k, v in r.items() if k.lower() not in named)
         return Finding(params.table, key, msg)
 
     return finding

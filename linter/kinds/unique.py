@@ -17,7 +17,7 @@ from pydantic import Field
 from linter.errors import RuleError
 from linter.hookspecs import hookimpl
 from linter.kinds import sqlbuild
-from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, count_of, fmt
+from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, count_of
 
 
 class UniqueParams(Params):
@@ -92,9 +92,10 @@ class Unique(Kind[UniqueParams, UniqueFix]):
 
         def message(r: Any) -> str:
             names = [name for name, _ in keys]
-            value = ", ".join(f"{nm}={fmt(r[nm])}" for nm in names[n_scope:])
-            within = ", ".join(f"{nm}={fmt(r[nm])}" for nm in names[:n_scope])
-            return f"{r['dblint_rows']} rows share {value}" + (f" within {within}" if within else "")
+            # The key shows the values; the message says what they have in common.
+            value = ", ".join(names[n_scope:])
+            within = ", ".join(names[:n_scope])
+            return f"{r['dblint_rows']} rows share this {value}" + (f" within one {within}" if within else "")
 
         probe = None
         if ctx.dialect == "sqlite" and len(keys) == 1 and params.nulls_distinct:

@@ -1,5 +1,7 @@
-"""The configuration: found as ``--config FILE``, ``dblint.yaml`` in the working directory, or
-``[tool.dblint]`` in ``pyproject.toml``. ``${NAME}`` and ``${NAME:-default}`` in strings are read
+"""The configuration: found as ``--config FILE``, else, as Ruff and pytest look, ``dblint.yaml``,
+``.dblint.yaml`` or ``[tool.dblint]`` in ``pyproject.toml`` in the working directory or the nearest
+parent that has one (never above the repository root); two of them in one folder is an error.
+``${NAME}`` and ``${NAME:-default}`` in strings are read
 from the environment, so passwords stay out of files.
 
 dblint's own keys are validated when the file is read; every other top-level key is a pack's
@@ -30,7 +32,8 @@ from pydantic import (
 from linter.errors import ConfigError
 from linter.load.yamlfile import error_words, first_error, line_of, load_yaml
 
-CONFIG_NAMES = ("dblint.yaml", "dblint.yml")
+CONFIG_NAMES = ("dblint.yaml", ".dblint.yaml", "dblint.yml", ".dblint.yml")
+REPO_MARKERS = (".git", ".hg", ".svn")  # discovery stops at the repository root
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(ms|s|m|min|h)?\s*$")
 
@@ -90,6 +93,9 @@ class DjangoModel(BaseModel):
 class FixturesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     django_models: dict[str, str | DjangoModel] = {}
+    # Files the pre-commit hook takes besides SQLite files and SQLite dumps (glob patterns,
+    # relative to the config's folder, e.g. "fixtures/*.sql" for hand-written dumps).
+    files: list[str] = []
 
     def model(self, label: str) -> DjangoModel | None:
         m = self.django_models.get(label) or self.django_models.get(label.lower())
@@ -116,6 +122,9 @@ class FixConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Rows any fix deletes go to dblint_quarantine_<table> first (as --quarantine).
     quarantine: bool = False
+    # Where undo scripts go (relative to the config's folder); default: next to the config, or,
+    # for the pre-commit hook, the user's cache folder (never untracked files in the repository).
+    undo_dir: str | None = None
 
 
 class Config(BaseModel):
@@ -144,6 +153,13 @@ class Config(BaseModel):
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
     _models: dict[str, type[BaseModel]] | None = PrivateAttr(None)  # None: not bound yet
     _ignored: frozenset[str] = PrivateAttr(frozenset())  # sections of disabled packs
+
+    @property
+    def shown_source(self) -> str:
+        """The file this config came from, as messages name it ("" without one)."""
+        if self.source is None:
+            return ""
+        return self._shown + (" [tool.dblint]" if self.source.suffix == ".toml" else "")
 
     @property
     def root(self) -> Path:
@@ -276,15 +292,40 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
         if p.suffix == ".toml":
             return _from_pyproject(p, required=True) or Config(source=p.resolve())
         return _from_yaml(p)
-    for name in CONFIG_NAMES:
-        if (cwd / name).exists():
-            return _from_yaml(Path(_shown(cwd / name)))
-    pyproject = Path(_shown(cwd / "pyproject.toml"))
-    if pyproject.exists():
-        cfg = _from_pyproject(pyproject, required=False)
-        if cfg is not None:
-            return cfg
-    return Config()
+    found = discover(cwd)
+    if found is None:
+        return Config()
+    if found.name == "pyproject.toml":
+        return _from_pyproject(found, required=True) or Config()
+    return _from_yaml(found)
+
+
+def discover(cwd: Path) -> Path | None:
+    """The config file of ``cwd``: the first folder from ``cwd`` up that holds one, stopping at
+    the repository root (a folder with ``.git``). Two in one folder is an error naming both: one
+    silently winning over the other is how a setting gets lost."""
+    for folder in [cwd, *cwd.resolve().parents]:
+        found = [folder / n for n in CONFIG_NAMES if (folder / n).is_file()]
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_section(pyproject):
+            found.append(pyproject)
+        if len(found) > 1:
+            names = " and ".join(_shown(p) + (" [tool.dblint]" if p.suffix == ".toml" else "") for p in found)
+            raise ConfigError(f"two dblint configs in one folder: {names}; keep one (or pass --config)")
+        if found:
+            return Path(_shown(found[0]))
+        if any((folder / m).exists() for m in REPO_MARKERS):
+            return None
+    return None
+
+
+def _has_tool_section(p: Path) -> bool:
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{_shown(p)}: {exc}") from None
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "dblint" in tool
 
 
 def _from_yaml(p: Path) -> Config:

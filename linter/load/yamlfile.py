@@ -107,14 +107,24 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
     except RuleFileError:
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        what = exc.problem or exc.context or "invalid YAML"
-        raise RuleFileError(f"{where}: {what}") from None
+        raise RuleFileError(_marked(path, exc)) from None
     except (yaml.YAMLError, UnicodeDecodeError, OSError, RecursionError) as exc:
         raise RuleFileError(
             f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         ) from None
+
+
+def _marked(path: Path, exc: yaml.MarkedYAMLError) -> str:
+    """``file:LINE: problem``, and where the broken construct began when that is another line
+    (an unclosed ``[`` is noticed where the parser gave up, often lines later)."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{path}:{mark.line + 1}" if mark else str(path)
+    what = exc.problem or exc.context or "invalid YAML"
+    start = exc.context_mark
+    if start is not None and mark is not None and start.line != mark.line:
+        ctx = (exc.context or "").removeprefix("while ").replace("parsing ", "").replace("scanning ", "")
+        what += f" ({ctx or 'the construct'} opened at line {start.line + 1}, column {start.column + 1})"
+    return f"{where}: {what}"
 
 
 MAX_DEPTH = 64

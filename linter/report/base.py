@@ -27,6 +27,7 @@ class Report:
     not_applicable: dict[str, str] = field(default_factory=dict)
     # Failing rules whose unsafe fix is available but was not applied (needs --unsafe-fixes).
     unsafe_left: int = 0
+    show_fixes: bool = False  # --show-fixes: list each failing rule's fix (or, after --fix, what it did)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -47,6 +48,10 @@ class Formatter:
         """One output from the documents of several targets (formats with one root override)."""
         return "".join(docs)
 
+    def total(self, reports: Sequence[Report]) -> str:
+        """What follows the joined documents of several targets (text: a combined summary)."""
+        return ""
+
 
 def result_dict(r: Outcome) -> dict[str, Any]:
     d: dict[str, Any] = {
@@ -64,7 +69,12 @@ def result_dict(r: Outcome) -> dict[str, Any]:
         "pack": r.rule.pack,
         "seconds": round(r.seconds, 6),
         "examples": [
-            {"table": e.table, "key": e.key, "message": e.message, **({"group": e.group} if e.group else {})}
+            {
+                "table": e.table,
+                "key": e.key,
+                "message": e.message or r.rule.title,  # a sql rule's row may carry only its key
+                **({"group": e.group} if e.group else {}),
+            }
             for e in r.examples
         ],
     }

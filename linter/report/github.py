@@ -34,7 +34,7 @@ class GithubFormatter(Formatter):
             title = escape_property(f"{r.rule.id} {r.rule.title}")
             if r.status == "fail":
                 for e in r.examples:
-                    msg = f"{e.table or '-'} {_key(e.key)}: {e.message}"
+                    msg = f"{e.table or '-'} {_key(e.key)}: {e.message or r.rule.title}"
                     lines.append(f"::{level} {where}title={title}::{escape_data(msg)}")
                 more = r.violations - len(r.examples)
                 if more > 0:

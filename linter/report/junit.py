@@ -39,7 +39,7 @@ class JunitFormatter(Formatter):
                 time=f"{r.seconds:.3f}",
             )
             if r.status == "fail":
-                lines = [f"{e.table or '-'} {_key(e.key)} {e.message}" for e in r.examples]
+                lines = [f"{e.table or '-'} {_key(e.key)} {e.message or r.rule.title}" for e in r.examples]
                 more = r.violations - len(r.examples)
                 if more > 0:
                     lines.append(f"... {more} more (raise --max-examples to see them)")

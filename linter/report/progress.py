@@ -51,3 +51,20 @@ class Progress:
                 self.stream.write("\r\033[K")
                 self.stream.flush()
                 self.drawn = False
+
+
+def color(choice: str, *, to_file: bool, stream: TextIO | None = None) -> bool:
+    """--color: ``always``/``never`` win; ``auto`` colours a terminal unless NO_COLOR is set, and
+    FORCE_COLOR (non-empty) colours even a pipe, as Ruff and most CLIs read them."""
+    import os
+    import sys
+
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    out = stream or sys.stdout
+    isatty = getattr(out, "isatty", None)
+    return not to_file and bool(isatty and isatty())

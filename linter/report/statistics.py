@@ -1,6 +1,6 @@
 """``--statistics``: violations counted per rule, over every target, as Ruff does: instead of the
 findings, one line per failing rule (count, id, ``[*]`` when ``--fix`` can repair it, title),
-most violations first. ``--format json`` gives the same as a JSON list."""
+most violations first, then a total line. ``--format json`` gives the same as a JSON list."""
 
 from __future__ import annotations
 
@@ -39,7 +39,16 @@ def render(results: Iterable[Outcome], fmt: str) -> str:
         raise ConfigError(f"--statistics prints text or json, not {fmt}")
     cw = max((len(str(r["count"])) for r in rows), default=1)
     iw = max((len(r["code"]) for r in rows), default=4)
-    return "".join(
+    lines = [
         f"{r['count']:>{cw}}\t{r['code']:<{iw}}\t{'[*]' if r['fixable'] else '[ ]'} {r['title']}\n"
         for r in rows
+    ]
+    total = sum(r["count"] for r in rows)
+    fixable = sum(r["count"] for r in rows if r["fixable"])
+    rules = f"{len(rows)} rule{'s' if len(rows) != 1 else ''}"
+    lines.append(
+        f"{total} violation{'s' if total != 1 else ''} in {rules}"
+        + (f" ({fixable} fixable: [*])" if fixable else "")
+        + "\n"
     )
+    return "".join(lines)

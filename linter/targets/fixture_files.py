@@ -3,9 +3,10 @@
 - SQLite files (``.sqlite``, ``.sqlite3``, ``.db``, …) are checked (and fixed) in place.
 - SQL dumps (``.sql``) are loaded into a throwaway SQLite database in memory (a file on the RAM
   disk ``/dev/shm`` where there is one, else in the temp folder) and checked there;
-  ``--fix`` writes the repaired database back as a dump in a canonical form (tables by name, rows
-  by primary key, one ``INSERT`` per row), so a second run changes nothing and a dump already in
-  that form shows only the repaired rows in its diff. A dump with nothing to fix is left as it is.
+  ``--fix`` writes the repaired database back into the dump, changing only the statements of the
+  repaired rows and keeping its layout (``dump_patch``); where rows cannot be followed statement
+  by statement, as a canonical dump (tables by name, rows by primary key, one ``INSERT`` per row).
+  A second run changes nothing; a dump with nothing to fix is left as it is.
 - Django JSON fixtures (``.json``: a list of ``{model, pk, fields}``) are loaded the same way, one
   table per model that the config maps (``fixtures: {django_models: {app.model: table}}``), and
   checked with the rules that apply to data alone. They are never rewritten: ``--fix`` refuses them.
@@ -20,6 +21,7 @@ few tables; the others' rules would only be noise), see :func:`visible`.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import sqlite3
@@ -48,7 +50,12 @@ class FixtureFile:
     def fixed(self, results: Sequence[Any]) -> None:
         """After a committed --fix: write a dump back when rows changed."""
         if self.dump is not None and self.target and any(r.fixed for r in results):
-            write_dump(self.target, self.dump)
+            from linter.targets.dump_patch import write_patched
+
+            # The smallest diff in the dump's own layout; the canonical dump when rows cannot be
+            # followed statement by statement.
+            if write_patched(self.target, self.dump) is None:
+                write_dump(self.target, self.dump)
 
     def close(self) -> None:
         if self.scratch is not None:
@@ -251,3 +258,64 @@ def _load_django(raw: sqlite3.Connection, path: Path, config: Config) -> None:
         except sqlite3.IntegrityError as exc:
             raise TargetError(f"{path}: {table}: {one_line(str(exc))} (the same pk twice?)") from None
     raw.commit()
+
+
+# --- the pre-commit hook: which staged files are fixtures ----------------------------------------
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# The first statement of a dump SQLite wrote: `sqlite3 .dump` starts with the PRAGMA, Python's
+# iterdump() with BEGIN TRANSACTION. pg_dump output (SET …, CREATE …) and migration scripts
+# (BEGIN; ALTER …) start otherwise.
+_SQLITE_DUMP_START = ("PRAGMA FOREIGN_KEYS=OFF;", "BEGIN TRANSACTION;")
+
+
+def hook_refuses(target: str, config: Config) -> str | None:
+    """Why the pre-commit hook leaves ``target`` alone (None: it is a fixture to check): only
+    SQLite files, dumps that say SQLite wrote them, Django JSON fixtures when the config maps
+    models, and whatever ``fixtures.files`` lists are fixtures."""
+    path = Path(target)
+    if _listed(path, config):
+        return None
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}"
+    if head.startswith(SQLITE_MAGIC):
+        return None
+    kind = kind_of(target)
+    if kind == "dump":
+        first = _first_statement(head.decode("utf-8", "replace"))
+        if first.upper().replace(" = ", "=") in _SQLITE_DUMP_START:
+            return None
+        return "not an SQLite dump (it does not start with PRAGMA foreign_keys=OFF; or BEGIN TRANSACTION;)"
+    if kind == "django" and config.fixtures.django_models:
+        return None
+    return "not an SQLite file"
+
+
+def _first_statement(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("--"):
+            return " ".join(line.split())
+    return ""
+
+
+def _listed(path: Path, config: Config) -> bool:
+    if not config.fixtures.files:
+        return False
+    try:
+        rel = path.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return False
+    return any(fnmatch.fnmatchcase(rel, pattern) for pattern in config.fixtures.files)
+
+
+def hook_undo_dir(config: Config) -> Path:
+    """Undo scripts of the hook's fixes: ``fix.undo_dir`` of the config, else the user's cache
+    folder (``$XDG_CACHE_HOME/dblint/undo``), never the working tree."""
+    if config.fix.undo_dir:
+        return config.root / config.fix.undo_dir
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "dblint" / "undo"

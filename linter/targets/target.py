@@ -66,21 +66,31 @@ class Target:
 def resolve_url(raw: str | None, config: Any) -> sa.URL:
     """TARGET, else ``database.url`` of the config (a relative SQLite path is relative to the
     config's folder), else ``DBLINT_DATABASE_URL``."""
-    text = raw or (config.database.url if config is not None else None) or db.env_url()
+    from_config = config.database.url if config is not None else None
+    text = raw or from_config or db.env_url()
     if not text:
+        used = getattr(config, "shown_source", "")
         raise TargetError(
-            "no database: give a TARGET (URL or SQLite file), database.url in the config, "
-            "or DBLINT_DATABASE_URL"
+            "no database: give a TARGET (URL or SQLite file), database.url in the config "
+            + (
+                f"({used} has none)"
+                if used
+                else "(no dblint.yaml, .dblint.yaml or [tool.dblint] found here or above)"
+            )
+            + ", or DBLINT_DATABASE_URL"
         )
-    if raw is None and "://" not in text and not os.path.isabs(text) and config is not None:
+    # A relative path is relative to the config's folder when the config says it, and to the
+    # working directory when a TARGET or DBLINT_DATABASE_URL does (as any path given in a shell).
+    if raw is None and text == from_config and "://" not in text and not os.path.isabs(text):
         text = str((config.root / text).resolve())
     return db.parse_target(text)
 
 
 def display_name(url: sa.URL) -> str:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        try:
-            return os.path.relpath(url.database)
+        try:  # relative to the working directory when inside it, else absolute (no ../../..)
+            rel = os.path.relpath(url.database)
+            return rel if not rel.startswith("..") else os.path.abspath(url.database)
         except ValueError:
             return str(url.database)
     return db.mask_url(url)

@@ -123,7 +123,7 @@ def test_blocking_rows_counted_before_upgrade_fails(alembic_project, dblint_db, 
     assert res.rule("MIG001")["examples"][0]["key"] == {"revision": "a003", "head": "a003"}
     assert sorted(e["key"]["id"] for e in res.rule("PRE001")["examples"]) == ["2", "3"]
     assert res.rule("PRE002")["examples"][0]["key"] == {"sku": "X"}
-    assert "2 rows share (sku) = (X)" in res.rule("PRE002")["examples"][0]["message"]
+    assert "2 rows share this (sku): the UNIQUE (sku)" in res.rule("PRE002")["examples"][0]["message"]
     assert res.rule("PRE003")["examples"][0]["key"] == {"id": "2", "foreign_key": "product_id"}
     assert "22 characters" in res.rule("PRE004")["examples"][0]["message"]
 

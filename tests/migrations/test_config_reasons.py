@@ -62,7 +62,10 @@ def test_django_not_installed_keeps_mig_rules_and_skips_the_rest(
     )  # no django_migrations table yet
     for rid in ("MIG007", "DRIFT001", "DRIFT004", "PRE001", "PRE004"):
         assert rules[rid]["status"] == "skipped"
-        assert rules[rid]["reason"] == "Django is not installed (pip install 'dblint[django]')"
+        assert (
+            rules[rid]["reason"] == "Django is not installed (pip install Django; "
+            "from a dblint clone: .venv/bin/pip install -e '.[django]')"
+        )
 
 
 def test_unimportable_models_is_one_line_error(dblint_db, dblint_run, tmp_path):

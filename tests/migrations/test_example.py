@@ -57,7 +57,8 @@ def test_readme_one_fault_one_finding_output_is_real(tmp_path, dblint_run):
     assert res.exit_code == 1
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(
-        r"build.py --newer\n\$ cd examples/migrations && \.\./\.\./\.venv/bin/dblint check --select "
+        r"build.py --newer\nbuilt examples/migrations/shop.sqlite3\n"
+        r"\$ cd examples/migrations && \.\./\.\./\.venv/bin/dblint check --select "
         r"MIG,DRIFT,PRE\n(.*?)\(exit code 1\)\n```",
         readme,
         re.S,

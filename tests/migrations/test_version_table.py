@@ -289,7 +289,11 @@ def test_version_table_env_py_cannot_tell(alembic_project, dblint_db, dblint_run
     assert set(statuses.values()) == {("error", reason)}
     text = dblint_run("check", "--config", str(p.root / "dblint.yaml"), "--select", "MIG006")
     assert text.exit_code == 2
-    assert re.search(rf"MIG006 error - - could not run: {re.escape(reason)}\n", text.stdout), text.stdout
+    assert re.search(rf"MIG006 error could not run: {re.escape(reason)}\n", text.stdout), text.stdout
+    # One line for the one cause, naming every rule it stopped (not one line per rule).
+    every = dblint_run("check", "--config", str(p.root / "dblint.yaml"), "--select", "MIG,DRIFT")
+    stopped = [line for line in every.stdout.splitlines() if "error could not run" in line]
+    assert len(stopped) == 1 and "MIG001, " in stopped[0], every.stdout
 
     # The config key settles it.
     _config(p, dblint_db.url_string, version_table="app_version")

@@ -135,11 +135,9 @@ class PreMigration(Kind[PreParams, PreFix]):
                     continue
                 dcols = [ctx.col(db, c) for c in cols]
                 shown = ", ".join(c.name for c in dcols)
-                detail = (
-                    sa.cast(sa.func.count(), TEXT)
-                    + sa.literal(f" rows share ({shown}) = (", TEXT)
-                    + sqlbuild.concat([sa.cast(c, TEXT) for c in dcols])
-                    + sa.literal(f"): the UNIQUE ({shown}) of {target.source} cannot be added", TEXT)
+                detail = sa.cast(sa.func.count(), TEXT) + sa.literal(  # the key shows the values
+                    f" rows share this ({shown}): the UNIQUE ({shown}) of {target.source} cannot be added",
+                    TEXT,
                 )
                 yield (
                     sa.select(*sqlbuild.row(db, dcols, detail))

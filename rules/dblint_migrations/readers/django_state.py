@@ -46,7 +46,10 @@ def unavailable(ctx: Context) -> str | None:
     if settings(ctx) is None:
         return "no migrations.django.settings configured (needed for Django's migration state)"
     if not django_installed():
-        return "Django is not installed (pip install 'dblint[django]')"
+        return (
+            "Django is not installed (pip install Django; "
+            "from a dblint clone: .venv/bin/pip install -e '.[django]')"
+        )
     return None
 
 
