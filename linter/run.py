@@ -32,7 +32,7 @@ from linter.model import FixOutcome, Outcome, Status
 from linter.report.base import Formatter, Report
 from linter.report.exit_code import exit_code
 from linter.targets.fixture_files import visible
-from linter.targets.target import Target, open_target
+from linter.targets.target import Target, open_target, refuse_overwrite
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,13 @@ class CheckOptions:
                 raise ConfigError(f"{flag} only applies with --fix")
         if self.undo_file and self.no_undo:
             raise ConfigError("--undo-file and --no-undo exclude each other")
+        for flag, path in (
+            ("--output", self.output),
+            ("--write-baseline", self.write_baseline),
+            ("--undo-file", self.undo_file),
+        ):
+            if path:
+                refuse_overwrite(flag, path, targets)
 
 
 @dataclass

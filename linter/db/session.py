@@ -3,8 +3,10 @@ of ``check`` and the one write transaction of ``--fix``."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,13 +24,18 @@ class Timeouts:
     lock: float = 10.0
 
 
-def create_engine(url: URL, *, pool_size: int = 5, timeouts: Timeouts | None = None) -> Engine:
+def create_engine(
+    url: URL, *, pool_size: int = 5, timeouts: Timeouts | None = None, writes: bool = False
+) -> Engine:
     """An engine for ``url``. With ``timeouts``, every new server connection gets them as session
-    settings, so schema reflection (outside dblint's transactions) cannot hang behind a lock either."""
+    settings, so schema reflection (outside dblint's transactions) cannot hang behind a lock either.
+    An SQLite file is opened read-only unless ``writes`` (``--fix``), and never created."""
     remember_secret(url.password)
     kwargs: dict[str, object] = {}
     if url.get_backend_name() == "sqlite":
-        if url.database in (None, "", ":memory:"):
+        if url.database not in (None, "", ":memory:") and not url.query:
+            kwargs["creator"] = _sqlite_opener(str(url.database), writes)
+        elif url.database in (None, "", ":memory:"):
             # One connection holds the whole database; returning it to the pool must not roll back
             # the transaction dblint has open on it.
             kwargs["poolclass"] = sa.pool.StaticPool
@@ -49,6 +56,20 @@ def create_engine(url: URL, *, pool_size: int = 5, timeouts: Timeouts | None = N
     if timeouts is not None:
         sa.event.listen(engine, "connect", _session_timeouts(engine, timeouts))
     return engine
+
+
+def _sqlite_opener(path: str, writes: bool) -> Callable[[], sqlite3.Connection]:
+    """Connections to the file ``path`` by URI: ``mode=ro`` for check (SQLite then refuses every
+    write, whatever a statement does), ``mode=rw`` for a fix; neither creates a missing file."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(os.path.abspath(path))}?mode={'rw' if writes else 'ro'}"
+
+    def connect() -> sqlite3.Connection:
+        # The pool hands a connection to one thread at a time (--jobs), never to two at once.
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    return connect
 
 
 def _session_timeouts(engine: Engine, timeouts: Timeouts) -> Any:
