@@ -47,6 +47,7 @@ _PG_UNIQUE = sa.text(
     """
 )
 
+
 class Constraints:
     """Per-schema cache of the constraints above (thread-safe; read once per table)."""
 
