@@ -186,6 +186,7 @@ def writable(engine: Engine, timeouts: Timeouts = Timeouts()) -> Iterator[Connec
     conn = _connect(engine)
     mode: str | None = None
     try:
+        _refuse_read_only_server(conn)
         if dialect_of(conn) == "sqlite":
             _set_timeouts(conn, timeouts)
             # Take the write lock up front so a concurrent writer fails fast, not half way.
@@ -208,6 +209,25 @@ def writable(engine: Engine, timeouts: Timeouts = Timeouts()) -> Iterator[Connec
                 conn.rollback()
         finally:
             conn.close()
+
+
+def _refuse_read_only_server(conn: Connection) -> None:
+    """A hot standby or a server set read-only cannot take a fix: say so once, before anything."""
+    d = dialect_of(conn)
+    why = ""
+    if d == "postgresql":
+        if conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar():
+            why = "a PostgreSQL hot standby (pg_is_in_recovery() is true)"
+        elif conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on":
+            why = "read-only (default_transaction_read_only = on)"
+        conn.rollback()
+    elif d == "mysql":
+        if conn.exec_driver_sql("SELECT @@GLOBAL.read_only").scalar():
+            why = "read-only (@@read_only = 1)"
+        conn.rollback()
+    if why:
+        url = mask_url(conn.engine.url)
+        raise TargetError(f"--fix: {url} is {why}; nothing was written (fix the primary server)")
 
 
 def _connect(engine: Engine) -> Connection:
