@@ -184,9 +184,7 @@ class UndoScript:
                     out.write(f"\n{header}\n")
                     with part.open("r", encoding="utf-8") as src:
                         shutil.copyfileobj(src, out)
-                out.write("\nCOMMIT;\n")
-                if client == "mysql":
-                    out.write("SET FOREIGN_KEY_CHECKS = 1;\n")
+                out.write("\nCOMMIT;\n")  # always the last line: a script without it is incomplete
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, self.path)
