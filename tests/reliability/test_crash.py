@@ -124,7 +124,9 @@ class Trials:
             else:  # MariaDB has no template databases: copy each table
                 src = self.db.url.database
                 c.exec_driver_sql(f"CREATE DATABASE `{name}`")
-                c.exec_driver_sql("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
+                c.exec_driver_sql(
+                    "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')"
+                )
                 for table in ("owner", "big"):
                     c.exec_driver_sql(f"CREATE TABLE `{name}`.`{table}` LIKE `{src}`.`{table}`")
                     c.exec_driver_sql(f"INSERT INTO `{name}`.`{table}` SELECT * FROM `{src}`.`{table}`")
