@@ -44,6 +44,15 @@ _REFUSED_WORDS = {
     "procedure": "PROCEDURE",
     "handler": "HANDLER",
 }
+# DDL a fix must not run: code that runs later (functions, triggers, rules, extensions, event
+# triggers, foreign servers), roles and server settings.
+_FIX_REFUSED_OBJECTS = frozenset(
+    {
+        "function", "procedure", "extension", "trigger", "rule", "language", "server", "foreign",
+        "role", "user", "system", "event", "publication", "subscription", "aggregate", "operator",
+        "definer", "or", "group", "policy", "cast", "transform", "tablespace", "database", "schema",
+    }
+)  # fmt: skip
 # Words that reach past the transaction in a fix statement too (its reading parts).
 _FIX_REFUSED_WORDS = ("copy", "outfile", "dumpfile", "procedure", "handler")
 _LOCKING = frozenset({"update", "share", "no", "key"})  # FOR UPDATE / SHARE / NO KEY UPDATE / KEY SHARE
@@ -58,6 +67,9 @@ _REFUSED_FUNCTIONS = frozenset(
         "readfile",
         "edit",
         "fts3_tokenizer",
+        "fsdir",
+        "lsdir",
+        "zipfile",
         # MariaDB / MySQL
         "load_file",
         "sys_exec",
@@ -350,6 +362,12 @@ def fix_read_problem(sql: str, dialects: Sequence[str] = ()) -> str | None:
             return str(exc)
         if toks and toks[0].word in ("copy", "load", "call", "do", "execute", "handler"):
             return f"starts with {toks[0].text.upper()}, which reaches outside the fix transaction"
+        head = [t.word for t in toks[:4]]
+        if head[:1] in (["create"], ["alter"], ["drop"], ["comment"]) and _FIX_REFUSED_OBJECTS & set(
+            head[1:]
+        ):
+            obj = next(w for w in head[1:] if w in _FIX_REFUSED_OBJECTS).upper()
+            return f"creates or changes a {obj} (code, roles or settings outside the rows a fix repairs)"
         for i, tok in enumerate(toks):
             nxt = toks[i + 1] if i + 1 < len(toks) else Token("op", "")
             if tok.word in _FIX_REFUSED_WORDS:

@@ -155,6 +155,13 @@ def test_dialects_narrow_the_lexers() -> None:
         "COPY victim FROM PROGRAM 'id'",
         "LOAD DATA INFILE '/etc/passwd' INTO TABLE victim",
         "UPDATE victim SET v = writefile('/tmp/x', v)",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$BEGIN COPY (SELECT 1) TO PROGRAM 'id'; END$$",
+        "CREATE OR REPLACE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql",
+        "CREATE EXTENSION dblink",
+        "CREATE TRIGGER t AFTER INSERT ON victim FOR EACH ROW EXECUTE FUNCTION f()",
+        "ALTER SYSTEM SET archive_command = 'id'",
+        "ALTER ROLE app SUPERUSER",
+        "DO $$BEGIN PERFORM 1; END$$",
     ],
 )
 def test_fix_read_parts_refused(stmt: str) -> None:
@@ -166,6 +173,8 @@ def test_fix_statements_accepted() -> None:
         "UPDATE victim SET v = 'x' WHERE id IN (SELECT id FROM victim FOR UPDATE)",
         "INSERT INTO victim (id, v) SELECT 9, REPLACE(v, 'a', 'b') FROM victim WHERE id = 1",
         "DELETE FROM victim WHERE v = 'COPY'",
+        "CREATE TABLE scratch AS SELECT * FROM victim",
+        "ALTER TABLE victim ADD COLUMN w int",
     ):
         assert sqltext.fix_statement_problem(stmt) is None, stmt
 
