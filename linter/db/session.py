@@ -169,10 +169,12 @@ def read_only(
                 conn.exec_driver_sql("PRAGMA query_only = OFF")
                 conn.commit()
             elif d == "postgresql":
-                conn.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE")
+                # Back to the database's or role's default (READ WRITE would lift a read-only one).
+                conn.exec_driver_sql("RESET default_transaction_read_only")
                 conn.commit()
             elif d == "mysql":
-                conn.exec_driver_sql("SET SESSION TRANSACTION READ WRITE")
+                var = "tx_read_only" if is_mariadb(conn) else "transaction_read_only"
+                conn.exec_driver_sql(f"SET SESSION {var} = @@GLOBAL.{var}")
                 conn.commit()
         except Exception:
             conn.invalidate()  # cannot restore the session: never hand it out again

@@ -95,3 +95,22 @@ def test_unsafe_fixes_left_are_announced(tmp_path: Path, dblint_run: Any) -> Non
     )
     assert res.exit_code == 1
     assert "1 rule(s) fixable with --fix --unsafe-fixes" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize("dblint_db", ["postgresql"], indirect=True)
+def test_fix_on_a_read_only_database_says_so(dblint_db: Any, tmp_path: Path, dblint_run: Any) -> None:
+    dblint_db.execute(
+        ["CREATE TABLE q (id integer PRIMARY KEY, s integer)", "INSERT INTO q VALUES (1, NULL)"]
+    )
+    dblint_db.execute(f'ALTER DATABASE "{dblint_db.url.database}" SET default_transaction_read_only = on')
+    dblint_db.engine.dispose()  # new sessions take the setting
+    undo = tmp_path / "undo.sql"
+    args = ["check", dblint_db.url_string, "--rules", str(_rules(tmp_path)), "--select", "OUT003"]
+    assert dblint_run(*args).exit_code == 1  # check works: it only reads
+    res = dblint_run(*args, "--fix", "--unsafe-fixes", "--undo-file", str(undo))
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1, res.stdout + res.stderr
+    assert "read-only (default_transaction_read_only = on); nothing was written" in lines[0]
+    assert not undo.exists()
+    reset = f'ALTER DATABASE "{dblint_db.url.database}" RESET default_transaction_read_only'
+    dblint_db.execute(["SET TRANSACTION READ WRITE", reset])
