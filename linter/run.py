@@ -350,7 +350,16 @@ class CheckRun:
             return checked.outcomes, result, opts.report()
         if target.fixture is not None:
             target.fixture.fixed(after)  # a dump is rewritten from the fixed scratch database
-        return [_mark(o, checked.fixes) for o in after], result, opts.report()
+        marked = [_mark(o, checked.fixes) for o in after]
+        return [self._no_change(o, todo, result) for o in marked], result, opts.report()
+
+    def _no_change(self, o: Outcome, todo: FixPlan, result: FixOutcome) -> Outcome:
+        """A fix that ran, changed no row and left its rule failing cannot fix it: not fixable."""
+        if o.rule.id not in todo.fixes or result.fixed.get(o.rule.id) or o.status != Status.FAIL:
+            return o
+        why = f"its fix changed no row; {o.violations} violation(s) remain (repair them by hand)"
+        self.say(f"{o.rule.id}: {why}")
+        return replace(o, fix_unavailable=why)
 
     # --- helpers ------------------------------------------------------------------------------------
 

@@ -114,3 +114,17 @@ def test_fix_on_a_read_only_database_says_so(dblint_db: Any, tmp_path: Path, dbl
     assert not undo.exists()
     reset = f'ALTER DATABASE "{dblint_db.url.database}" RESET default_transaction_read_only'
     dblint_db.execute(["SET TRANSACTION READ WRITE", reset])
+
+
+def test_fix_that_changes_no_row_is_not_fixable(tmp_path: Path, dblint_run: Any) -> None:
+    rule = dict(
+        RULES[0], id="OUT004", fix={"safety": "safe", "statements": ["UPDATE q SET s = 0 WHERE id = 99"]}
+    )
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"rules": [rule]}, sort_keys=False))
+    res = dblint_run("check", str(_db(tmp_path)), "--rules", str(path), "--fix", "--format", "json")
+    assert res.exit_code == 1
+    doc = json.loads(res.stdout)
+    out = next(r for r in doc["rules"] if r["id"] == "OUT004")
+    assert out["fixable"] is False and "its fix changed no row" in out["fix_unavailable"], out
+    assert "OUT004: its fix changed no row; 2 violation(s) remain" in res.stderr, res.stderr
