@@ -22,9 +22,10 @@ def parse_target(target: str) -> URL:
             # Unparseable, but it may still hold a password: never echo the userinfo part.
             shown = re.sub(r"(://[^/@]*?):[^/]*@", r"\1:***@", target)
             raise TargetError(f"not a database URL: {mask_text(shown)}") from None
-        file = url.database not in (None, "", ":memory:")
-        if url.get_backend_name() == "sqlite" and file and not url.query:
-            return parse_target(str(url.database))  # the same checks as a path: never create a file
+        file = url.database not in (None, "", ":memory:") and not str(url.database).startswith("file:")
+        if url.get_backend_name() == "sqlite" and file:
+            checked = parse_target(str(url.database))  # the same checks as a path: never create a file
+            return url if url.query else checked  # driver options (?timeout=…) kept as given
         return url
     path = Path(target)
     if not path.exists():
