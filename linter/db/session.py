@@ -58,20 +58,6 @@ def create_engine(
     return engine
 
 
-def _sqlite_opener(path: str, writes: bool) -> Callable[[], sqlite3.Connection]:
-    """Connections to the file ``path`` by URI: ``mode=ro`` for check (SQLite then refuses every
-    write, whatever a statement does), ``mode=rw`` for a fix; neither creates a missing file."""
-    from urllib.parse import quote
-
-    uri = f"file:{quote(os.path.abspath(path))}?mode={'rw' if writes else 'ro'}"
-
-    def connect() -> sqlite3.Connection:
-        # The pool hands a connection to one thread at a time (--jobs), never to two at once.
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
-
-    return connect
-
-
 def _session_timeouts(engine: Engine, timeouts: Timeouts) -> Any:
     d = dialect_of(engine)
     stmts: list[str] = []
@@ -243,3 +229,17 @@ def _connect(engine: Engine) -> Connection:
         # SQLAlchemy's pysqlite emits no BEGIN itself; we manage transactions explicitly.
         conn.connection.dbapi_connection.isolation_level = None  # type: ignore[union-attr]
     return conn
+
+
+def _sqlite_opener(path: str, writes: bool) -> Callable[[], sqlite3.Connection]:
+    """Connections to the file ``path`` by URI: ``mode=ro`` for check (SQLite then refuses every
+    write, whatever a statement does), ``mode=rw`` for a fix; neither creates a missing file."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(os.path.abspath(path))}?mode={'rw' if writes else 'ro'}"
+
+    def connect() -> sqlite3.Connection:
+        # The pool hands a connection to one thread at a time (--jobs), never to two at once.
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    return connect
