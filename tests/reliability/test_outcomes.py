@@ -94,7 +94,8 @@ def test_unsafe_fixes_left_are_announced(tmp_path: Path, dblint_run: Any) -> Non
         "check", str(_db(tmp_path)), "--rules", str(_rules(tmp_path)), "--select", "OUT003", "--fix"
     )
     assert res.exit_code == 1
-    assert "1 rule(s) fixable with --fix --unsafe-fixes" in res.stdout, res.stdout
+    # The wording is the text format's; what counts is that the unsafe fix left is named.
+    assert "with --fix --unsafe-fixes" in res.stdout.splitlines()[-1], res.stdout
 
 
 @pytest.mark.parametrize("dblint_db", ["postgresql"], indirect=True)
