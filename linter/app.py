@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from linter.errors import ConfigError, shown
 from linter.load import plugins, rules
 from linter.load.config import Config
+from linter.load.variables import convert
 
 
 @dataclass
@@ -47,13 +46,17 @@ class App:
         sources += [(Path(p), "local", "") for p in extra_rules]
         ruleset = rules.load(sources, kinds)
         merged = dict(ruleset.variables)
-        for name, value in [*config.vars.items(), *(variables or {}).items()]:
+        given = [(n, v, False) for n, v in config.vars.items()]
+        given += [(n, v, True) for n, v in (variables or {}).items()]
+        for name, value, text in given:
             if name not in ruleset.variables:
                 known = ", ".join(sorted(ruleset.variables)) or "none"
                 raise ConfigError(
                     f"unknown variable {shown(name)} (variables declared by the loaded rules: {known})"
                 )
-            merged[name] = value
+            # --var gives text: typed only as the rule file declares (the config's YAML has types).
+            spec = ruleset.var_specs.get(name)
+            merged[name] = convert(name, spec, value) if text and isinstance(value, str) else value
         return cls(
             config,
             pm,
@@ -98,15 +101,14 @@ def _known_packs(names: Iterable[str], where: str) -> None:
 
 
 def parse_vars(items: Iterable[str]) -> dict[str, Any]:
+    """``--var NAME=VALUE`` as written: the text, typed later by the rule file's declaration
+    (:mod:`linter.load.variables`); an empty VALUE is NULL."""
     out: dict[str, Any] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ConfigError(f"--var {shown(item)}: expected NAME=VALUE")
-        try:
-            out[name.strip()] = yaml.safe_load(value) if value.strip() else None
-        except yaml.YAMLError:
-            out[name.strip()] = value
+        out[name.strip()] = value if value.strip() else None
     return out
 
 

@@ -32,7 +32,7 @@ from linter.model import FixOutcome, Outcome, Status
 from linter.report.base import Formatter, Report
 from linter.report.exit_code import exit_code
 from linter.targets.fixture_files import visible
-from linter.targets.target import Target, open_target
+from linter.targets.target import Target, open_target, refuse_overwrite
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,13 @@ class CheckOptions:
                 raise ConfigError(f"{flag} only applies with --fix")
         if self.undo_file and self.no_undo:
             raise ConfigError("--undo-file and --no-undo exclude each other")
+        for flag, path in (
+            ("--output", self.output),
+            ("--write-baseline", self.write_baseline),
+            ("--undo-file", self.undo_file),
+        ):
+            if path:
+                refuse_overwrite(flag, path, targets)
 
 
 @dataclass
@@ -375,7 +382,16 @@ class CheckRun:
             return checked.outcomes, result, opts.report()
         if target.fixture is not None:
             target.fixture.fixed(after)  # a dump is rewritten from the fixed scratch database
-        return [_mark(o, checked.fixes) for o in after], result, opts.report()
+        marked = [_mark(o, checked.fixes) for o in after]
+        return [self._no_change(o, todo, result) for o in marked], result, opts.report()
+
+    def _no_change(self, o: Outcome, todo: FixPlan, result: FixOutcome) -> Outcome:
+        """A fix that ran, changed no row and left its rule failing cannot fix it: not fixable."""
+        if o.rule.id not in todo.fixes or result.fixed.get(o.rule.id) or o.status != Status.FAIL:
+            return o
+        why = f"its fix changed no row; {o.violations} violation(s) remain (repair them by hand)"
+        self.say(f"{o.rule.id}: {why}")
+        return replace(o, fix_unavailable=why)
 
     # --- helpers ------------------------------------------------------------------------------------
 

@@ -1,15 +1,17 @@
-"""What the database itself guarantees: NOT NULL columns, unique keys, and foreign keys that are
-truly enforced. A rule whose answer such a constraint already fixes is reported as passing
-"guaranteed by constraint …" without scanning the table.
+"""What the database itself guarantees: NOT NULL columns and unique keys. A rule whose answer such
+a constraint already fixes is reported as passing "guaranteed by constraint …" without scanning
+the table.
 
-Only constraints that hold for every stored row count:
+Only constraints that the engine enforces on every stored row, at all times, count:
 - NOT NULL and primary keys hold on every dialect; unique indexes on SQLite and PostgreSQL
   (partial and expression indexes do not count, nor PostgreSQL indexes left invalid by a failed
   CREATE INDEX CONCURRENTLY), not on MariaDB/MySQL, where InnoDB skips the check of secondary
   unique indexes while unique_checks=0.
-- Foreign keys only on PostgreSQL, and only when validated (not NOT VALID) with their triggers
-  enabled. SQLite enforces foreign keys only while a connection sets PRAGMA foreign_keys, and
-  MariaDB/MySQL not while FOREIGN_KEY_CHECKS=0, so existing rows may violate them there.
+- Foreign keys never: rows loaded with triggers off (``session_replication_role = replica``,
+  ``pg_restore --disable-triggers``), a key added ``NOT VALID``, MariaDB's ``FOREIGN_KEY_CHECKS=0``
+  (every mysqldump file sets it) and SQLite's foreign keys off all leave orphans under a declared
+  key, and the catalog cannot tell which happened. A ``reference`` rule is always checked, so it
+  and CORE001 agree on the same key (the cost: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -30,14 +32,6 @@ class UniqueKey:
     columns: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ForeignKey:
-    name: str
-    columns: tuple[str, ...]
-    target: str
-    target_columns: tuple[str, ...]
-
-
 _PG_UNIQUE = sa.text(
     """
     SELECT i.relname AS name,
@@ -53,27 +47,6 @@ _PG_UNIQUE = sa.text(
     """
 )
 
-_PG_FKS = sa.text(
-    """
-    SELECT c.conname AS name,
-           ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n)
-                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
-                 ORDER BY k.n) AS columns,
-           rt.relname AS target, rs.nspname AS target_schema,
-           ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, n)
-                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum
-                 ORDER BY k.n) AS target_columns
-    FROM pg_constraint c
-    JOIN pg_class t ON t.oid = c.conrelid
-    JOIN pg_namespace s ON s.oid = t.relnamespace
-    JOIN pg_class rt ON rt.oid = c.confrelid
-    JOIN pg_namespace rs ON rs.oid = rt.relnamespace
-    WHERE c.contype = 'f' AND c.convalidated
-      AND t.relname = :table AND s.nspname = COALESCE(:schema, current_schema())
-      AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgconstraint = c.oid AND g.tgenabled = 'D')
-    """
-)
-
 
 class Constraints:
     """Per-schema cache of the constraints above (thread-safe; read once per table)."""
@@ -83,7 +56,6 @@ class Constraints:
         self._lock = threading.Lock()
         self._views: set[str] | None = None
         self._unique: dict[str, list[UniqueKey]] = {}
-        self._fks: dict[str, list[ForeignKey]] = {}
 
     def _bind(self) -> sa.Engine:
         return self.schema._bind.engine  # type: ignore[union-attr]
@@ -125,21 +97,6 @@ class Constraints:
             if uc_cols and None not in uc_cols:
                 keys.append(UniqueKey(str(uc.get("name") or "UNIQUE"), tuple(uc_cols)))
         return keys
-
-    def foreign_keys(self, table: sa.Table) -> list[ForeignKey]:
-        if self.schema.dialect != "postgresql":
-            return []  # not guaranteed to hold for existing rows: see the module docstring
-        with self._lock:
-            if table.name not in self._fks:
-                with self._bind().connect() as c:
-                    rows = c.execute(_PG_FKS, {"table": table.name, "schema": self.schema.schema}).all()
-                own = self.schema.schema
-                self._fks[table.name] = [
-                    ForeignKey(r.name, tuple(r.columns), r.target, tuple(r.target_columns))
-                    for r in rows
-                    if own is None or r.target_schema == own
-                ]
-            return self._fks[table.name]
 
 
 _cache: weakref.WeakKeyDictionary[Schema, Constraints] = weakref.WeakKeyDictionary()
@@ -188,18 +145,4 @@ def unique(
             continue
         if all((not by_name[n].nullable) or n in ok_null for n in cols):
             return f"{uk.name} ({', '.join(uk.columns)})"
-    return None
-
-
-def foreign_key(
-    schema: Schema, table: sa.Table, columns: Sequence[str], target: sa.Table, target_columns: Sequence[str]
-) -> str | None:
-    """A validated, enforced foreign key from exactly ``columns`` to ``target_columns``."""
-    want = {(a.lower(), b.lower()) for a, b in zip(columns, target_columns, strict=True)}
-    for fk in of(schema).foreign_keys(table):
-        if fk.target != target.name:
-            continue
-        have = {(a.lower(), b.lower()) for a, b in zip(fk.columns, fk.target_columns, strict=True)}
-        if have == want and len(fk.columns) == len(columns):
-            return f"FOREIGN KEY {fk.name}"
     return None

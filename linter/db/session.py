@@ -3,8 +3,10 @@ of ``check`` and the one write transaction of ``--fix``."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,13 +24,18 @@ class Timeouts:
     lock: float = 10.0
 
 
-def create_engine(url: URL, *, pool_size: int = 5, timeouts: Timeouts | None = None) -> Engine:
+def create_engine(
+    url: URL, *, pool_size: int = 5, timeouts: Timeouts | None = None, writes: bool = False
+) -> Engine:
     """An engine for ``url``. With ``timeouts``, every new server connection gets them as session
-    settings, so schema reflection (outside dblint's transactions) cannot hang behind a lock either."""
+    settings, so schema reflection (outside dblint's transactions) cannot hang behind a lock either.
+    An SQLite file is opened read-only unless ``writes`` (``--fix``), and never created."""
     remember_secret(url.password)
     kwargs: dict[str, object] = {}
     if url.get_backend_name() == "sqlite":
-        if url.database in (None, "", ":memory:"):
+        if url.database not in (None, "", ":memory:") and not url.query:
+            kwargs["creator"] = _sqlite_opener(str(url.database), writes)
+        elif url.database in (None, "", ":memory:"):
             # One connection holds the whole database; returning it to the pool must not roll back
             # the transaction dblint has open on it.
             kwargs["poolclass"] = sa.pool.StaticPool
@@ -175,10 +182,12 @@ def read_only(
                 conn.exec_driver_sql("PRAGMA query_only = OFF")
                 conn.commit()
             elif d == "postgresql":
-                conn.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE")
+                # Back to the database's or role's default (READ WRITE would lift a read-only one).
+                conn.exec_driver_sql("RESET default_transaction_read_only")
                 conn.commit()
             elif d == "mysql":
-                conn.exec_driver_sql("SET SESSION TRANSACTION READ WRITE")
+                var = "tx_read_only" if is_mariadb(conn) else "transaction_read_only"
+                conn.exec_driver_sql(f"SET SESSION {var} = @@GLOBAL.{var}")
                 conn.commit()
         except Exception:
             conn.invalidate()  # cannot restore the session: never hand it out again
@@ -192,6 +201,7 @@ def writable(engine: Engine, timeouts: Timeouts = Timeouts()) -> Iterator[Connec
     conn = _connect(engine)
     mode: str | None = None
     try:
+        _refuse_read_only_server(conn)
         if dialect_of(conn) == "sqlite":
             _set_timeouts(conn, timeouts)
             # Take the write lock up front so a concurrent writer fails fast, not half way.
@@ -216,6 +226,25 @@ def writable(engine: Engine, timeouts: Timeouts = Timeouts()) -> Iterator[Connec
             conn.close()
 
 
+def _refuse_read_only_server(conn: Connection) -> None:
+    """A hot standby or a server set read-only cannot take a fix: say so once, before anything."""
+    d = dialect_of(conn)
+    why = ""
+    if d == "postgresql":
+        if conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar():
+            why = "a PostgreSQL hot standby (pg_is_in_recovery() is true)"
+        elif conn.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on":
+            why = "read-only (default_transaction_read_only = on)"
+        conn.rollback()
+    elif d == "mysql":
+        if conn.exec_driver_sql("SELECT @@GLOBAL.read_only").scalar():
+            why = "read-only (@@read_only = 1)"
+        conn.rollback()
+    if why:
+        url = mask_url(conn.engine.url)
+        raise TargetError(f"--fix: {url} is {why}; nothing was written (fix the primary server)")
+
+
 def _connect(engine: Engine) -> Connection:
     try:
         conn = engine.connect()
@@ -227,3 +256,17 @@ def _connect(engine: Engine) -> Connection:
         # SQLAlchemy's pysqlite emits no BEGIN itself; we manage transactions explicitly.
         conn.connection.dbapi_connection.isolation_level = None  # type: ignore[union-attr]
     return conn
+
+
+def _sqlite_opener(path: str, writes: bool) -> Callable[[], sqlite3.Connection]:
+    """Connections to the file ``path`` by URI: ``mode=ro`` for check (SQLite then refuses every
+    write, whatever a statement does), ``mode=rw`` for a fix; neither creates a missing file."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(os.path.abspath(path))}?mode={'rw' if writes else 'ro'}"
+
+    def connect() -> sqlite3.Connection:
+        # The pool hands a connection to one thread at a time (--jobs), never to two at once.
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    return connect

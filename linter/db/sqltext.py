@@ -10,6 +10,9 @@ all-or-nothing fix transaction. Such rules are refused when the rule file is loa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from linter.db import sqlvet
 
 _WORD = re.compile(r"[A-Za-z_]+")
 
@@ -158,8 +161,9 @@ def _hidden(sql: str) -> str | None:
     return None
 
 
-def check_query_problem(query: str) -> str | None:
-    """Why ``query`` cannot be a check query, or None."""
+def check_query_problem(query: str, dialects: Sequence[str] = ()) -> str | None:
+    """Why ``query`` cannot be a check query (on the ``dialects`` it may run on; all three unless
+    given), or None: one reading PRAGMA, or what :func:`sqlvet.query_problem` accepts."""
     if _hidden(query):
         return _hidden(query)
     stmts = split_statements(query)
@@ -174,10 +178,10 @@ def check_query_problem(query: str) -> str | None:
         return "may only use a reading PRAGMA (" + ", ".join(sorted(READ_PRAGMAS)[:4]) + ", …)"
     if word in TRANSACTION_CONTROL or word in SESSION_CONTROL:
         return f"{word.upper()} would change dblint's read-only transaction; a check query must only read"
-    return None
+    return sqlvet.query_problem(query, dialects)
 
 
-def fix_statement_problem(statement: str) -> str | None:
+def fix_statement_problem(statement: str, dialects: Sequence[str] = ()) -> str | None:
     """Why ``statement`` cannot be a fix statement, or None."""
     if _hidden(statement):
         return _hidden(statement)
@@ -193,7 +197,7 @@ def fix_statement_problem(statement: str) -> str | None:
         return (
             f"{word.upper()} would break the single fix transaction dblint commits or rolls back as a whole"
         )
-    return None
+    return sqlvet.fix_read_problem(statement, dialects)
 
 
 # --- tokens, and what a raw fix statement writes --------------------------------------------------

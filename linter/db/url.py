@@ -17,11 +17,16 @@ def parse_target(target: str) -> URL:
     """A SQLAlchemy URL, or a path to an SQLite file."""
     if "://" in target:
         try:
-            return make_url(target)
+            url = make_url(target)
         except Exception:
             # Unparseable, but it may still hold a password: never echo the userinfo part.
             shown = re.sub(r"(://[^/@]*?):[^/]*@", r"\1:***@", target)
             raise TargetError(f"not a database URL: {mask_text(shown)}") from None
+        file = url.database not in (None, "", ":memory:") and not str(url.database).startswith("file:")
+        if url.get_backend_name() == "sqlite" and file:
+            checked = parse_target(str(url.database))  # the same checks as a path: never create a file
+            return url if url.query else checked  # driver options (?timeout=…) kept as given
+        return url
     path = Path(target)
     if not path.exists():
         raise TargetError(f"no such database file: {target}")

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from linter.errors import DblintError
 
@@ -27,7 +28,8 @@ def sqlite_backup(database: Path, dest: Path) -> Path:
     under its name only once complete."""
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
-        src = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        # A URI: the path percent-encoded, so a '?' or '#' in it stays part of the name.
+        src = sqlite3.connect(f"file:{quote(os.path.abspath(database))}?mode=ro", uri=True)
         try:
             out = sqlite3.connect(tmp)
             try:

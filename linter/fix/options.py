@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from linter.fix.backup import backup_path, sqlite_backup
 from linter.fix.undo import UndoLog, default_path
+from linter.fix.undo_script import REPLICA_NOTE
 from linter.load.config import Config
 from linter.targets.target import Target, display_name
 
@@ -42,6 +43,8 @@ class FixOptions:
             lines.append(
                 f"undo script: {undo} (apply it to the same database to restore the rows this fix changed)"
             )
+            if self.undo.needs_replica_role:
+                lines.append(f"undo script {undo.name} {REPLICA_NOTE}")
         return lines
 
     def report(self) -> dict[str, Any]:

@@ -106,6 +106,7 @@ class UndoLog(UndoScript):
         self.quarantine = dict(quarantine or {})
         self._step = 0
         self._effects: Effects | None = None
+        self._fk_checked: set[str] = set()
 
     # --- applying steps ------------------------------------------------------------------------
 
@@ -130,7 +131,27 @@ class UndoLog(UndoScript):
                 f"cannot capture an undo for a {type(stmt).__name__} step (use --no-undo to fix without one)"
             )
         self.changed += n
+        self._foreign_key_tables(conn)
         return n
+
+    def _foreign_key_tables(self, conn: Connection) -> None:
+        """PostgreSQL: whether a table the script writes is in a foreign key (either side)."""
+        if self.needs_replica_role or not self.enabled or dialect_of(conn) != "postgresql":
+            return
+        new = sorted(self.touched - self._fk_checked)
+        if not new:
+            return
+        self._fk_checked.update(new)
+        found = conn.execute(
+            sa.text(
+                "SELECT EXISTS (SELECT 1 FROM pg_constraint c "
+                "JOIN pg_class t ON t.oid IN (c.conrelid, c.confrelid) "
+                "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE c.contype = 'f' "
+                "AND t.relname IN :names AND n.nspname = coalesce(:s, current_schema()))"
+            ).bindparams(sa.bindparam("names", expanding=True)),
+            {"names": new, "s": self.schema.schema},
+        ).scalar()
+        self.needs_replica_role = bool(found)
 
     def _delete(self, conn: Connection, stmt: sa.Delete, rule_id: str, quarantine: bool) -> int:
         table, where = self._target(stmt)

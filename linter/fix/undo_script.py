@@ -22,6 +22,10 @@ from linter.db.literals import literal
 from linter.errors import DblintError, RuleError
 
 PAGE = 500  # rows fetched and written per statement
+REPLICA_NOTE = (
+    "needs a superuser: it sets session_replication_role = replica (for this transaction only) so that "
+    "rows breaking a foreign key are restored as they were"
+)
 
 
 class UndoError(RuleError):
@@ -63,6 +67,11 @@ class UndoScript:
         self.preparer = dialect.identifier_preparer
         self.parts: list[tuple[str, Path]] = []
         self.changed = 0
+        self.touched: set[str] = set()  # tables the script writes
+        # PostgreSQL: the script restores rows of a table in a foreign key, so it must switch the
+        # key's triggers off (session_replication_role = replica, a superuser's right): the rows a
+        # fix removed are often the very ones that break a key (orphans).
+        self.needs_replica_role = False
         self._dir: Path | None = None
         if self.enabled:
             assert path is not None
@@ -86,6 +95,7 @@ class UndoScript:
             raise UndoError(f"{table.name}.{column}: {exc}; use --no-undo to fix without an undo") from None
 
     def _insert_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
+        self.touched.add(table.name)
         if not rows:
             return ""
         names = [c.name for c in table.columns]
@@ -94,6 +104,7 @@ class UndoScript:
         return f"INSERT INTO {self.preparer.format_table(table)} ({cols}) VALUES\n  {values};\n"
 
     def _update_rows(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
+        self.touched.add(table.name)
         pk = [c.name for c in table.primary_key.columns]
         rest = [c.name for c in table.columns if c.name not in pk]
         if not rest:
@@ -107,6 +118,7 @@ class UndoScript:
         return "".join(out)
 
     def _delete_keys(self, table: sa.Table, pk: Sequence[sa.Column[Any]], rows: Sequence[Any]) -> str:
+        self.touched.add(table.name)
         if not rows:
             return ""
         q = self.preparer.quote
@@ -156,17 +168,23 @@ class UndoScript:
                 out.write(f"-- dialect: {self.dialect.name}; apply it to the same database, e.g.\n")
                 client = "mysql" if self.dialect.name in ("mysql", "mariadb") else self.dialect.name
                 out.write(f"--   {_HOW.get(client, '')}\n")
+                if self.needs_replica_role:
+                    out.write(f"-- {REPLICA_NOTE}\n")
+                for line in self._fk_off(client):
+                    out.write(f"{line}\n")
                 if begin.startswith("START"):
                     # Rows with key 0 are restored as 0, not as a new AUTO_INCREMENT value.
                     out.write(
                         "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO');\n"
                     )
                 out.write(f"{begin}\n")
+                if self.needs_replica_role:
+                    out.write("SET LOCAL session_replication_role = replica;\n")
                 for header, part in reversed(self.parts):
                     out.write(f"\n{header}\n")
                     with part.open("r", encoding="utf-8") as src:
                         shutil.copyfileobj(src, out)
-                out.write("\nCOMMIT;\n")
+                out.write("\nCOMMIT;\n")  # always the last line: a script without it is incomplete
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, self.path)
@@ -177,6 +195,18 @@ class UndoScript:
         finally:
             self._cleanup()
         return self.path
+
+    @staticmethod
+    def _fk_off(client: str) -> list[str]:
+        """Restoring rows exactly, orphans included: foreign keys neither refuse nor cascade."""
+        if client == "mysql":
+            return [
+                "-- Foreign keys are not checked while the rows are restored, as they were when they broke.",
+                "SET FOREIGN_KEY_CHECKS = 0;",
+            ]
+        if client == "sqlite":
+            return ["PRAGMA foreign_keys = OFF;"]  # only outside a transaction; the sqlite3 default
+        return []
 
     def discard(self) -> None:
         """The fix rolled back: no script."""

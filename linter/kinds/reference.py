@@ -56,16 +56,6 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
     def tables(self, params: ReferenceParams) -> list[str]:
         return [params.table, params.references.table]
 
-    def guaranteed(self, ctx: Context, params: ReferenceParams) -> str | None:
-        from linter.db import constraints
-
-        if params.references.filter:
-            return None  # the foreign key may point at parents the filter excludes
-        child, parent = ctx.table(params.table), ctx.table(params.references.table)
-        cols = [ctx.col(child, c).name for c in params.columns]
-        pcols = [ctx.col(parent, c).name for c in params.references.columns]
-        return constraints.foreign_key(ctx.schema, child, cols, parent, pcols)
-
     def _orphans(
         self, ctx: Context, p: ReferenceParams
     ) -> tuple[sa.Table, list[sa.Column[Any]], sa.ColumnElement[bool]]:

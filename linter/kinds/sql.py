@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy.engine import Connection
 
 from linter.db import sqltext
@@ -42,16 +42,17 @@ _BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
 
 
 class SqlParams(Params):
+    # Before `query`: the query is vetted as each dialect the rule may run on reads it.
+    dialects: list[str] = []  # e.g. [sqlite, postgresql, mysql]; other dialects skip the rule
     query: str = Field(min_length=1)
     key: list[str] = []
     table: str = ""
     message: str = ""
-    dialects: list[str] = []  # e.g. [sqlite, postgresql, mysql]; other dialects skip the rule
 
     @field_validator("query")
     @classmethod
-    def _one_reading_statement(cls, v: str) -> str:
-        problem = sqltext.check_query_problem(v)
+    def _one_reading_statement(cls, v: str, info: ValidationInfo) -> str:
+        problem = sqltext.check_query_problem(v, info.data.get("dialects") or ())
         if problem:
             raise ValueError(problem)
         return v

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from linter.errors import RuleFileError, shown
 from linter.kinds.base import FixModel, HandlerFix, Kind, Params
+from linter.load.variables import VarSpec, declare
 from linter.load.yamlfile import LineDict, error_words, first_error, line_of, load_yaml
 
 ID_PATTERN = r"^[A-Z][A-Z0-9_]*[0-9]+$"
@@ -76,6 +77,7 @@ class Rule:
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
+    var_specs: dict[str, VarSpec] = field(default_factory=dict)  # declared types (linter.load.variables)
 
     def get(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -92,7 +94,7 @@ def parse_file(
     pack: str = "",
     pack_version: str = "",
     text: str | None = None,
-) -> tuple[list[Rule], dict[str, Any]]:
+) -> tuple[list[Rule], dict[str, VarSpec]]:
     data = load_yaml(path, text)
     if data is None:
         return [], {}
@@ -106,6 +108,14 @@ def parse_file(
     except ValidationError as exc:
         err = first_error(exc, RuleFile)
         raise _fail(path, line_of(path, data, err["loc"]), None, error_words(err)) from None
+    specs: dict[str, VarSpec] = {}
+    for name, raw in rf.vars.items():
+        try:
+            specs[name] = declare(raw)
+        except ValueError as exc:
+            raise _fail(
+                path, line_of(path, data, ["vars", name]), None, f"vars.{shown(name)}: {exc}"
+            ) from None
     raw_rules = data["rules"]
     rules: list[Rule] = []
     for i, raw in enumerate(rf.rules):
@@ -155,7 +165,7 @@ def parse_file(
                     path, line_of(path, raw, ["fix", *err["loc"]]), rid, error_words(err, "fix")
                 ) from None
         rules.append(Rule(spec, kind, params, fix, path, line, pack, pack_version))
-    return rules, dict(rf.vars)
+    return rules, specs
 
 
 def rule_paths(path: Path) -> list[Path]:
@@ -178,8 +188,9 @@ def load(
     for source, pack, version in sources:
         for path in rule_paths(source):
             rules, variables = parse_file(path, kinds, pack, version)
-            for name, default in variables.items():
-                out.variables.setdefault(name, default)
+            for name, spec in variables.items():
+                out.variables.setdefault(name, spec.default)
+                out.var_specs.setdefault(name, spec)
             for rule in rules:
                 if rule.id in seen:
                     other = seen[rule.id]

@@ -51,6 +51,8 @@ class JunitFormatter(Formatter):
                 ET.SubElement(case, "error", message=r.reason, type="error")
             elif r.status == "skipped":
                 ET.SubElement(case, "skipped", message=r.reason)
+        if report.fix_error:  # a rolled-back fix: said once, for the whole target
+            ET.SubElement(suite, "system-err").text = report.fix_error
         return suite
 
     def render(self, report: Report) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,6 +87,28 @@ def resolve_url(raw: str | None, config: Any) -> sa.URL:
     return db.parse_target(text)
 
 
+def refuse_overwrite(flag: str, path: str | os.PathLike[str], targets: Sequence[str | None]) -> None:
+    """A file dblint writes (``--output``, ``--write-baseline``, ``--undo-file``) is never a target
+    of the run (an SQLite file, a dump or fixture), nor any existing SQLite database: a typo must
+    not turn a report into the end of a database."""
+    p = Path(path)
+    for t in targets:
+        if t is None:
+            continue
+        raw = t.split("://", 1)[1].lstrip("/") if t.startswith("sqlite") and "://" in t else t
+        candidates = {Path(raw), Path("/" + raw)} if "://" in t else {Path(raw)}
+        if any(c.exists() and p.exists() and os.path.samefile(c, p) for c in candidates):
+            raise TargetError(f"{flag} {path} is the database being checked; choose another file")
+    if p.is_file():
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(16)
+        except OSError:
+            return
+        if head == b"SQLite format 3\x00":
+            raise TargetError(f"{flag} {path} is an SQLite database; dblint never writes over one")
+
+
 def display_name(url: sa.URL) -> str:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         try:  # relative to the working directory when inside it, else absolute (no ../../..)
@@ -112,7 +135,7 @@ def open_target(
     try:
         url = resolve_url(fixture.target, config)
         timeouts = db.Timeouts(config.database.statement_timeout, config.database.lock_timeout)
-        engine = db.create_engine(url, pool_size=max(5, jobs + 1), timeouts=timeouts)
+        engine = db.create_engine(url, pool_size=max(5, jobs + 1), timeouts=timeouts, writes=fix)
     except BaseException:
         fixture.close()
         raise

@@ -253,6 +253,7 @@ def make_database(dialect: str, tmp_path: Path) -> Iterator[TestDatabase]:
     if dialect == "sqlite":
         url = sa.URL.create("sqlite", database=str(tmp_path / f"{name}.sqlite"))
         engine = sa.create_engine(url)
+        engine.connect().close()  # the file exists from the start: dblint never creates one
         try:
             yield TestDatabase("sqlite", url, engine)
         finally:

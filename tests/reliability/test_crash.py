@@ -65,6 +65,8 @@ def _populate(db: TestDatabase) -> None:
     md = sa.MetaData()
     md.reflect(db.engine)
     with db.engine.begin() as c:
+        if db.dialect == "mysql":  # owner 0 is 0, not the next AUTO_INCREMENT value
+            c.exec_driver_sql("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
         c.execute(sa.insert(md.tables["owner"]), owners)
         c.execute(sa.insert(md.tables["big"]), big)
     if db.dialect == "postgresql":
@@ -114,13 +116,23 @@ class Trials:
             return TestDatabase("sqlite", url, sa.create_engine(url, poolclass=sa.pool.NullPool))
         name = f"{self.db.url.database}_k{self.n}"
         admin = sa.create_engine(
-            server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+            server_url(self.db.dialect), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
         )
         with admin.connect() as c:
-            c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.db.url.database}"')
+            if self.db.dialect == "postgresql":
+                c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.db.url.database}"')
+            else:  # MariaDB has no template databases: copy each table
+                src = self.db.url.database
+                c.exec_driver_sql(f"CREATE DATABASE `{name}`")
+                c.exec_driver_sql(
+                    "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')"
+                )
+                for table in ("owner", "big"):
+                    c.exec_driver_sql(f"CREATE TABLE `{name}`.`{table}` LIKE `{src}`.`{table}`")
+                    c.exec_driver_sql(f"INSERT INTO `{name}`.`{table}` SELECT * FROM `{src}`.`{table}`")
         admin.dispose()
         url = self.db.url.set(database=name)
-        return TestDatabase("postgresql", url, sa.create_engine(url, poolclass=sa.pool.NullPool))
+        return TestDatabase(self.db.dialect, url, sa.create_engine(url, poolclass=sa.pool.NullPool))
 
     def drop(self, t: TestDatabase) -> None:
         t.engine.dispose()
@@ -130,14 +142,17 @@ class Trials:
                 Path(str(t.url.database) + suffix).unlink(missing_ok=True)
             return
         admin = sa.create_engine(
-            server_url("postgresql"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+            server_url(t.dialect), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
         )
         with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{t.url.database}" WITH (FORCE)')
+            if t.dialect == "postgresql":
+                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{t.url.database}" WITH (FORCE)')
+            else:  # waits for the killed connection's rollback (its metadata locks)
+                c.exec_driver_sql(f"DROP DATABASE IF EXISTS `{t.url.database}`")
         admin.dispose()
 
 
-@pytest.mark.parametrize("dblint_db", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("dblint_db", ["sqlite", "postgresql", "mysql"], indirect=True)
 def test_sigkill_during_fix_leaves_original_or_fixed(dblint_db, tmp_path):
     _populate(dblint_db)
     original = dblint_db.checksum()
