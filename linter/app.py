@@ -41,9 +41,12 @@ class App:
         plugins.bind_config_sections(config, pm, disabled)
         kinds = plugins.collect_kinds(pm)
         sources = plugins.rule_sources(pm) if builtin_packs else []
+        # Packs' rules are validated when a run selects them where their pack applies; the user's
+        # own files (config, --rules) at once, so a mistake there is never hidden by --select.
+        packs = {pack for _, pack, _ in sources}
         sources += [(p, "config", "") for p in config.rule_sources()]
         sources += [(Path(p), "local", "") for p in extra_rules]
-        ruleset = rules.load(sources, kinds)
+        ruleset = rules.load(sources, kinds, lazy=packs - {"config", "local"})
         merged = dict(ruleset.variables)
         for name, value in [*config.vars.items(), *(variables or {}).items()]:
             if name not in ruleset.variables:
