@@ -231,7 +231,11 @@ class QueryCheck(Check):
     def count_and_examples(self, conn: Connection, limit: int) -> Counted:
         if self.probe is not None and not conn.execute(self.probe).scalar():
             return Counted(0, [], "cheap probe found none")
-        if not self.windowable:
+        mariadb = conn.dialect.name in ("mysql", "mariadb")
+        if not self.windowable or (self.count_query is not None and mariadb):
+            # MariaDB turns NOT EXISTS into a materialized anti-join only at the top level, not inside
+            # the derived table the window form needs. bench/ at 1e6: BENCH007 counted at the top
+            # level 0.65 s + 20 examples 0.33 s, against 2.35 s in one windowed query.
             return Counted(*super().count_and_examples(conn, limit)[:2], "count, then examples")
         return self.windowed(conn, limit)
 
