@@ -19,9 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 import floors
+import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / ".venv-peers"
