@@ -160,7 +160,8 @@ class QueryCheck(Check):
     ``key`` names the labels of ``query`` that identify a violation (shown in reports and used by
     baselines); ``message`` renders one row. ``scan`` (table, condition), when set, says the
     violations are exactly the rows of one table meeting one condition, so the planner may count
-    them in a shared scan with other rules on that table. ``probe`` is an optional cheap test for
+    them in a shared scan with other rules on that table (``scan_if``: only when a cheap query says so).
+    ``probe`` is an optional cheap test for
     "no violations at all". ``finding`` replaces the default row → :class:`Finding` (e.g. when the
     key's column names are themselves in the row).
     """
@@ -180,6 +181,10 @@ class QueryCheck(Check):
     # parts on separate connections (``unique``: a grouping uses one core; its halves use two).
     split_on: sa.ColumnElement[Any] | None = None
     finding: Callable[[Mapping[str, Any]], Finding] | None = None
+    # With ``scan``: a cheap query whose scalar says whether the condition is cheap per row here (e.g.
+    # the values it looks up are few). The rule then joins its table's shared scan only when the
+    # table has an unconditional scan rule too and this says yes; otherwise it runs alone.
+    scan_if: sa.Select[Any] | None = None
 
     def __hash__(self) -> int:  # checks are keys of the planner's maps: identity, not value
         return id(self)
