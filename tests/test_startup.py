@@ -92,3 +92,13 @@ def test_a_sqlite_check_imports_no_server_dialect(tmp_path):
     loaded = _modules_after(code)
     assert "sqlalchemy.dialects.sqlite" in loaded and "dblint_migrations" in loaded
     assert not {"sqlalchemy.dialects.mysql", "sqlalchemy.dialects.postgresql", "pymysql", "psycopg"} & loaded
+
+
+def test_the_console_script_answers_version_without_the_command_line_parser():
+    code = "import sys; sys.argv = ['dblint', '--version']\nfrom linter.entry import main\nmain()"
+    loaded = _modules_after(code)
+    assert "linter.entry" in loaded and "click" not in loaded
+    out = subprocess.run([sys.executable, "-m", "linter", "--version"], capture_output=True, text=True)
+    from linter import __version__
+
+    assert out.stdout == f"dblint {__version__}\n" and out.returncode == 0
