@@ -11,6 +11,7 @@ values afterwards, even when the run fails. PostgreSQL and SQLite run with their
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -80,8 +81,31 @@ def tuned(engine: str, url: str, database: str, log: Callable[[str], None]) -> I
     try:
         yield
     finally:
+        _restore(eng, before, log)
+
+
+def _restore(eng: sa.Engine, before: dict[str, int], log: Callable[[str], None], tries: int = 30) -> None:
+    """Set the previous values again. Shrinking the buffer pool is refused ("change aborted") while a
+    long query elsewhere pins pages, so it is retried for a while, then reported if it still fails."""
+    left = dict(before)
+    for _ in range(tries):
         with eng.connect() as c:
-            for n, v in before.items():
-                c.exec_driver_sql(f"SET GLOBAL {n} = {int(v)}")
-        eng.dispose()
-        log(f"mysql: restored {', '.join(f'{n}={_mib(v)}' for n, v in before.items())}")
+            for n, v in list(left.items()):
+                try:
+                    c.exec_driver_sql(f"SET GLOBAL {n} = {int(v)}")
+                except sa.exc.DBAPIError:
+                    continue
+                if int(c.exec_driver_sql(f"SELECT @@GLOBAL.{n}").scalar_one()) == v:
+                    del left[n]
+        if not left:
+            break
+        time.sleep(10)
+    eng.dispose()
+    done = {n: v for n, v in before.items() if n not in left}
+    log(f"mysql: restored {', '.join(f'{n}={_mib(v)}' for n, v in done.items())}")
+    if left:
+        log(
+            "mysql: WARNING: could not restore "
+            + ", ".join(f"{n}={_mib(v)}" for n, v in left.items())
+            + ": set it by hand"
+        )
