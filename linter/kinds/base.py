@@ -270,7 +270,9 @@ class QueryCheck(Check):
             total = sa.select(sa.func.count()).select_from(v).scalar_subquery().label("dblint_total")
             q = sa.select(v, total).limit(k)
         elif self._top_level(conn):
-            q = query.add_columns(sa.func.count().over().label("dblint_total")).limit(k)
+            # Ordered as examples() orders them (a window is computed before ORDER BY and LIMIT).
+            total = sa.func.count().over().label("dblint_total")
+            q = ordered(query, [self.table_column or "", *self.key]).add_columns(total).limit(k)
         else:
             sub = query.subquery("dblint_v")
             q = sa.select(sub, sa.func.count().over().label("dblint_total")).limit(k)
