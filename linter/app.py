@@ -42,9 +42,12 @@ class App:
         plugins.bind_config_sections(config, pm, disabled)
         kinds = plugins.collect_kinds(pm)
         sources = plugins.rule_sources(pm) if builtin_packs else []
+        # Packs' rules are validated when a run selects them where their pack applies; the user's
+        # own files (config, --rules) at once, so a mistake there is never hidden by --select.
+        packs = {pack for _, pack, _ in sources}
         sources += [(p, "config", "") for p in config.rule_sources()]
         sources += [(Path(p), "local", "") for p in extra_rules]
-        ruleset = rules.load(sources, kinds)
+        ruleset = rules.load(sources, kinds, lazy=packs - {"config", "local"})
         merged = dict(ruleset.variables)
         given = [(n, v, False) for n, v in config.vars.items()]
         given += [(n, v, True) for n, v in (variables or {}).items()]

@@ -210,6 +210,9 @@ class CheckRun:
             info = target.info()  # connects first: an unreachable server says "cannot connect"
         verdicts = applicability(self.app.pm, info, self.app.config)
         off = {pack: v.reason for pack, v in verdicts.items() if not v.applies}
+        for rule in self.chosen:
+            if rule.pack not in off:
+                rule.validate()  # a pack's rule is validated where it runs (one line, exit 2)
         rules = [r for r in self.to_run if r.pack not in off]
         if target.fixture is not None:
             rules = visible(rules, target.fixture.tables)

@@ -189,9 +189,12 @@ class Executor:
 
     def _scan(self, conn: Connection, task: Task) -> None:
         assert task.table is not None
+        items = self._joining(conn, task)
+        if not items:
+            return
         t0 = time.perf_counter()
         cols = []
-        for i, (_, check) in enumerate(task.items):
+        for i, (_, check) in enumerate(items):
             assert isinstance(check, QueryCheck) and check.scan is not None  # only those are grouped
             cols.append(_hits(conn, check.scan[1]).label(f"dblint_r{i}"))
         try:
@@ -199,12 +202,12 @@ class Executor:
                 row = conn.execute(sa.select(*cols).select_from(task.table)).one()
         except Exception:
             # One rule's condition broke the shared scan: run each alone, so the error is its own.
-            for rule, check in task.items:
+            for rule, check in items:
                 self._single(conn, rule, check, window=True)
             return
         shared = time.perf_counter() - t0
-        n = len(task.items)
-        for i, (rule, check) in enumerate(task.items):
+        n = len(items)
+        for i, (rule, check) in enumerate(items):
             tally = self._tally(rule)
             tally.seconds += shared / n  # the scan's time, shared among its rules
             tally.how = f"shared scan of {task.table.name} ({n} rule{'s' if n > 1 else ''})"
@@ -217,6 +220,24 @@ class Executor:
                 except Exception as exc:
                     tally.error = settle(rule, exc)
                 tally.seconds += time.perf_counter() - t1
+
+    def _joining(self, conn: Connection, task: Task) -> list[tuple[Rule, Check]]:
+        """The rules that join the shared scan; a conditional one (``scan_if``) that its query does
+        not let in (or that fails) runs alone, now, on this connection."""
+        out: list[tuple[Rule, Check]] = []
+        for rule, check in task.items:
+            assert isinstance(check, QueryCheck)
+            if check.scan_if is not None:
+                try:
+                    with conn.begin_nested():
+                        ok = bool(conn.execute(check.scan_if).scalar())
+                except Exception:
+                    ok = False
+                if not ok:
+                    self._single(conn, rule, check, window=True)
+                    continue
+            out.append((rule, check))
+        return out
 
 
 def check_target(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -92,10 +93,23 @@ def plan(rules: Sequence[Rule], context_for: Callable[[Rule], Context], options:
             task.items.append((rule, check))
         else:
             out.tasks.append(Task([(rule, check)], cost=rule.kind.cost))
+    out.tasks = [t for task in out.tasks for t in _conditional_alone(task)]
     if options.jobs > 1 and options.split:
         out.tasks = _split(out.tasks, options.jobs)
     out.tasks.sort(key=lambda t: -t.cost)  # heaviest first: they bound the wall time (stable sort)
     return out
+
+
+def _conditional_alone(task: Task) -> list[Task]:
+    """A shared scan only of rules that join it conditionally (``QueryCheck.scan_if``) would be a
+    scan that nothing else needs: each of them runs alone (count and examples in one query)."""
+    if task.table is None or any(_scan_if(c) is None for _, c in task.items):
+        return [task]
+    return [Task([(r, c)], cost=r.kind.cost) for r, c in task.items]
+
+
+def _scan_if(check: Check) -> sa.Select[Any] | None:
+    return check.scan_if if isinstance(check, QueryCheck) else None
 
 
 def _guarantee(rule: Rule, ctx: Context) -> str | None:

@@ -17,6 +17,8 @@ from linter.hookspecs import hookimpl
 from linter.kinds import sqlbuild
 from linter.kinds.base import Check, Context, FixModel, FixStep, Kind, Params, QueryCheck, count_of, fmt
 
+SMALL = 1000  # parent values few enough to look up per row of a shared scan
+
 
 class Target(Params):
     table: str
@@ -88,13 +90,43 @@ class Reference(Kind[ReferenceParams, ReferenceFix]):
             vals = ", ".join(f"{c.name}={fmt(r[c.name])}" for c in cols)
             return f"{vals} has no match in {target}"
 
+        scan, scan_if = self._scan(ctx, params) if ctx.dialect == "sqlite" else (None, None)
         return QueryCheck(
             query=q,
             table=child.name,
             key=[c.name for c in (pk or cols)],
             message=message,
             count_query=sa.select(sa.func.count()).select_from(child).where(where),
+            scan=scan,
+            scan_if=scan_if,
         )
+
+    def _scan(
+        self, ctx: Context, p: ReferenceParams
+    ) -> tuple[tuple[sa.Table, sa.ColumnElement[bool]] | None, sa.Select[Any] | None]:
+        """The orphans as a per-row condition on the child, ``c NOT IN (the parent's non-NULL
+        values)`` (for a non-NULL ``c``, the same rows as the anti-join), so that they are counted
+        in the child's shared scan when the parent's values are few (``scan_if``: at most
+        ``SMALL``). SQLite only: it builds the list's index once and probes it per row (bench/ 1e7:
+        0.4 s scan + 1.95 s anti-join CPU apart, 1.1 s together). PostgreSQL (0.27 s saved there)
+        hashes such a list only when its planner expects it to fit ``work_mem``, else it scans
+        the list for every row; one column only."""
+        if len(p.columns) != 1:
+            return None, None
+        child = ctx.table(p.table)
+        parent: Any = ctx.table(p.references.table)
+        if parent is child:
+            parent = parent.alias("dblint_parent")
+        c, pc = ctx.col(child, p.columns[0]), ctx.col(parent, p.references.columns[0])
+        left: sa.ColumnElement[Any] = c
+        right: sa.ColumnElement[Any] = pc
+        if p.case_insensitive and sqlbuild.is_text(c) and sqlbuild.is_text(pc):
+            left, right = sa.func.lower(c), sa.func.lower(pc)
+        values = sa.select(right).where(pc.is_not(None), *ctx.filters(parent, p.references.filter))
+        cond = sa.and_(c.is_not(None), left.not_in(values), *ctx.filters(child, p.filter))
+        few = sa.select(sa.literal(1)).select_from(parent).where(*ctx.filters(parent, p.references.filter))
+        scan_if = sa.select(sa.func.count() <= SMALL).select_from(few.limit(SMALL + 1).subquery())
+        return (child, cond), scan_if
 
     def fix(self, ctx: Context, params: ReferenceParams, fix: ReferenceFix) -> list[FixStep]:
         child, cols, where = self._orphans(ctx, params)

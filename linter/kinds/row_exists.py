@@ -70,9 +70,18 @@ class RowExists(Kind[RowExistsParams, RowExistsFix]):
         pk = list(parent.primary_key.columns) or list(parent.c)[:1]
         refs = [column_ref(v) for v in params.require.match.values()]
         cols: dict[str, sa.ColumnElement[Any]] = {c.name: c for c in pk}
+        spelled: dict[str, str] = {}  # the rule's spelling → the label holding that column
         for r in refs:  # labelled as the rule spells them, so the message template finds them
-            if r and r not in cols:
-                cols[r] = ctx.col(parent, r)
+            if not r or r in cols:
+                continue
+            c = ctx.col(parent, r)
+            same = next((n for n, e in cols.items() if e is c), None)
+            if same is not None:
+                # Selected already (a key column spelled otherwise): a second label differing only in
+                # case would stop MariaDB counting it beside its examples in one query.
+                spelled[r] = same
+            else:
+                cols[r] = c
         q = sa.select(*[c.label(n) for n, c in cols.items()]).where(where)
         want = ", ".join(
             f"{k}={fmt(v) if column_ref(v) is None else v}" for k, v in params.require.match.items()
@@ -81,7 +90,7 @@ class RowExists(Kind[RowExistsParams, RowExistsFix]):
             query=q,
             table=parent.name,
             key=[c.name for c in pk],
-            message=lambda r: f"no {params.require.table} row with {_fill(want, r)}",
+            message=lambda r: f"no {params.require.table} row with {_fill(want, _spelled(r, spelled))}",
             count_query=sa.select(sa.func.count()).select_from(parent).where(where),
         )
 
@@ -109,6 +118,10 @@ class RowExists(Kind[RowExistsParams, RowExistsFix]):
                 f"insert into {child.name}",
             )
         ]
+
+
+def _spelled(row: Any, spelled: dict[str, str]) -> dict[str, Any]:
+    return {**dict(row), **{r: row[label] for r, label in spelled.items()}}
 
 
 def _fill(template: str, row: Any) -> str:

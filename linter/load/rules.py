@@ -7,8 +7,9 @@ so a file cannot expand into gigabytes.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -43,18 +44,64 @@ class RuleFile(BaseModel):
     vars: dict[str, Any] = {}
 
 
-@dataclass
 class Rule:
-    """A loaded, validated rule."""
+    """A loaded rule. A pack's rule may be loaded *pending*: its ``params`` and ``fix`` are then
+    validated by its kind on first use (:meth:`validate`), so a run pays only for the rules it
+    selects from packs that apply (building a kind's pydantic models and vetting raw SQL are the
+    costly part of loading). Errors still name the file and line."""
 
-    spec: RuleSpec
-    kind: Kind[Any, Any]
-    params: Params
-    fix: FixModel | None
-    file: Path
-    line: int
-    pack: str = ""
-    pack_version: str = ""
+    def __init__(
+        self,
+        spec: RuleSpec,
+        kind: Kind[Any, Any],
+        params: Params | None,
+        fix: FixModel | None,
+        file: Path,
+        line: int,
+        pack: str = "",
+        pack_version: str = "",
+        pending: Callable[[], tuple[Params, FixModel | None]] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.kind = kind
+        self._params = params
+        self._fix = fix
+        self.file = file
+        self.line = line
+        self.pack = pack
+        self.pack_version = pack_version
+        self._pending = pending
+
+    def validate(self) -> None:
+        """Validate a pending rule's params and fix now (RuleFileError naming file:line)."""
+        if self._pending is not None:
+            self._params, self._fix = self._pending()
+            self._pending = None
+
+    @property
+    def params(self) -> Params:
+        self.validate()
+        assert self._params is not None
+        return self._params
+
+    @property
+    def fix(self) -> FixModel | None:
+        self.validate()
+        return self._fix
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rule):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as the dataclass was)
+
+    def _fields(self) -> tuple[Any, ...]:
+        where = (self.file, self.line, self.pack, self.pack_version)
+        return (self.spec, self.kind, self.params, self.fix, *where)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.id!r}, kind={self.spec.kind!r}, where={self.where!r}, pack={self.pack!r})"
 
     @property
     def id(self) -> str:
@@ -94,7 +141,10 @@ def parse_file(
     pack: str = "",
     pack_version: str = "",
     text: str | None = None,
+    lazy: bool = False,
 ) -> tuple[list[Rule], dict[str, VarSpec]]:
+    """The rules of one file and its declared variables. ``lazy``: each rule's kind validates its
+    params and fix on first use (the rule's id, kind name and the rest of it are still validated now)."""
     data = load_yaml(path, text)
     if data is None:
         return [], {}
@@ -140,32 +190,44 @@ def parse_file(
                 rid,
                 f"unknown kind {shown(spec.kind)} (known kinds: {known})",
             )
-        try:
-            params = kind.Params.model_validate(spec.params)
-        except ValidationError as exc:
-            err = first_error(exc, kind.Params)
-            raise _fail(
-                path, line_of(path, raw, ["params", *err["loc"]]), rid, error_words(err, "params")
-            ) from None
-        fix: FixModel | None = None
-        if spec.fix is not None:
-            model: type[FixModel] = HandlerFix if spec.fix.get("handler") else (kind.Fix or FixModel)
-            if kind.Fix is None and not spec.fix.get("handler"):
-                raise _fail(
-                    path,
-                    cast(LineDict, raw).lines.get("fix", line),
-                    rid,
-                    f"kind {kind.name!r} has no fix; name a handler",
-                )
-            try:
-                fix = model.model_validate(spec.fix)
-            except ValidationError as exc:
-                err = first_error(exc, model)
-                raise _fail(
-                    path, line_of(path, raw, ["fix", *err["loc"]]), rid, error_words(err, "fix")
-                ) from None
+        check = functools.partial(_validate, path, raw, line, rid, spec, kind)
+        if lazy:
+            rules.append(Rule(spec, kind, None, None, path, line, pack, pack_version, pending=check))
+            continue
+        params, fix = check()
         rules.append(Rule(spec, kind, params, fix, path, line, pack, pack_version))
     return rules, specs
+
+
+def _validate(
+    path: Path, raw: Any, line: int, rid: str | None, spec: RuleSpec, kind: Kind[Any, Any]
+) -> tuple[Params, FixModel | None]:
+    """A rule's params and fix, validated by its kind (errors name file:line and the rule id)."""
+    try:
+        params = kind.Params.model_validate(spec.params)
+    except ValidationError as exc:
+        err = first_error(exc, kind.Params)
+        raise _fail(
+            path, line_of(path, raw, ["params", *err["loc"]]), rid, error_words(err, "params")
+        ) from None
+    fix: FixModel | None = None
+    if spec.fix is not None:
+        model: type[FixModel] = HandlerFix if spec.fix.get("handler") else (kind.Fix or FixModel)
+        if kind.Fix is None and not spec.fix.get("handler"):
+            raise _fail(
+                path,
+                cast(LineDict, raw).lines.get("fix", line),
+                rid,
+                f"kind {kind.name!r} has no fix; name a handler",
+            )
+        try:
+            fix = model.model_validate(spec.fix)
+        except ValidationError as exc:
+            err = first_error(exc, model)
+            raise _fail(
+                path, line_of(path, raw, ["fix", *err["loc"]]), rid, error_words(err, "fix")
+            ) from None
+    return params, fix
 
 
 def rule_paths(path: Path) -> list[Path]:
@@ -181,13 +243,15 @@ def rule_paths(path: Path) -> list[Path]:
 def load(
     sources: Iterable[tuple[Path, str, str]],
     kinds: Mapping[str, Kind[Any, Any]],
+    lazy: Collection[str] = (),
 ) -> RuleSet:
-    """Load (path, pack, version) sources; rule ids must be unique across all of them."""
+    """Load (path, pack, version) sources; rule ids must be unique across all of them. The rules of
+    the packs named in ``lazy`` are validated by their kinds on first use (:meth:`Rule.validate`)."""
     out = RuleSet()
     seen: dict[str, Rule] = {}
     for source, pack, version in sources:
         for path in rule_paths(source):
-            rules, variables = parse_file(path, kinds, pack, version)
+            rules, variables = parse_file(path, kinds, pack, version, lazy=pack in lazy)
             for name, spec in variables.items():
                 out.variables.setdefault(name, spec.default)
                 out.var_specs.setdefault(name, spec)

@@ -4,11 +4,11 @@ types agree across dialects' spellings, and which keys, indexes and foreign keys
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import ReflectedColumn
 
@@ -116,20 +116,27 @@ def has_fk(live: LiveTable, cols: tuple[str, ...], referred: str) -> bool:
 # --- types --------------------------------------------------------------------------------------
 
 
+def _tinyint(t: Any) -> bool:
+    # Only a MariaDB/MySQL reflection or model makes a TINYINT, and either imported the dialect
+    # already: importing it here would cost every run on other dialects ~15 ms.
+    mysql = sys.modules.get("sqlalchemy.dialects.mysql")
+    return mysql is not None and isinstance(t, mysql.TINYINT)
+
+
 def family(t: Any, dialect: str) -> tuple[Any, ...] | None:
     """A dialect-neutral description of a type, or None when it cannot be compared."""
     if isinstance(t, sa.types.NullType):
         return None
     if isinstance(t, sa.Boolean):
         return ("boolean",)
-    if isinstance(t, mysql.TINYINT) and getattr(t, "display_width", None) == 1:
+    if _tinyint(t) and getattr(t, "display_width", None) == 1:
         return ("boolean",)
     if isinstance(t, sa.Integer):
         if dialect == "sqlite":
             return ("integer",)
         if isinstance(t, sa.BigInteger):
             return ("integer", "big")
-        if isinstance(t, sa.SmallInteger) or isinstance(t, mysql.TINYINT):
+        if isinstance(t, sa.SmallInteger) or _tinyint(t):
             return ("integer", "small")
         return ("integer", "")
     if isinstance(t, sa.JSON):
