@@ -1,6 +1,7 @@
 """The Specify pack's SQL templates: one portable SQL text for the three dialects.
 
-- ``{name}`` of a rule's ``define:`` expands to that sub-query (a definition may use an earlier one);
+- ``{name}`` of a rule's ``define:`` expands to that sub-query (a definition may use an earlier one),
+  as do the pack's shared fragments (:data:`fragments.FRAGMENTS`) a rule does not define itself;
 - ``{dataset}`` expands to a derived table of the pack's reference data (``SELECT … UNION ALL
   VALUES …``, constants rendered by SQLAlchemy's literal processor), chosen by the pack variable
   ``specify_version`` where the data depend on it (the datamodel); see :data:`datasets.DATASETS`;
@@ -19,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dblint_specify import datasets
+from dblint_specify.fragments import FRAGMENTS
 from linter import Context, MissingObject, RuleError
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -37,8 +39,8 @@ def strlist(dialect: str, expr: str) -> str:
 def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> sa.TextClause:
     """Defined sub-queries, datasets, STRLIST and variables → one text clause; variables are bound."""
     params: dict[str, Any] = {}
-    defs = define or {}
-    for _ in range(3):  # a definition may use an earlier one
+    defs = {**FRAGMENTS, **(define or {})}
+    for _ in range(6):  # a definition may use an earlier one (nested up to six deep)
         sql = PLACEHOLDER.sub(
             lambda m: f"({defs[m.group(1)].strip()})" if m.group(1) in defs else m.group(0), sql
         )
