@@ -133,7 +133,7 @@ WHERE EXISTS (SELECT 1 FROM collection o WHERE o.DisciplineID = c.DisciplineID
 COT_READY = """
 SELECT c.UserGroupScopeId AS collectionid
 FROM collection c JOIN discipline d ON d.UserGroupScopeId = c.DisciplineID
-WHERE c.CollectionObjectTypeID IS NULL AND d.TaxonTreeDefID IS NOT NULL
+WHERE c.CollectionObjectTypeID IS NULL AND d.TaxonTreeDefID IS NOT NULL AND d.Name IS NOT NULL
   AND COALESCE(:discipline_id, d.UserGroupScopeId) = d.UserGroupScopeId
   AND c.UserGroupScopeId NOT IN (SELECT a.collectionid FROM {cot_ambiguous} a)
   AND c.UserGroupScopeId NOT IN (SELECT x.collectionid FROM {collection_clashes} x)
