@@ -179,8 +179,9 @@ def main() -> None:
                 f"{a.runs} runs (load {load()})"
             )
         _, _, res = dblint(target, "--timings")
-        rows = [line for line in res.stdout.splitlines() if line.startswith("SPEC")]
-        total = [line for line in res.stdout.splitlines() if "s of queries" in line]
+        out = (res.stdout + res.stderr).splitlines()
+        rows = [line for line in out if line.startswith("SPEC")]
+        total = [line for line in out if "s of queries" in line]
         print("slowest rules of one run (--timings):\n  " + "\n  ".join(rows[:6] + total))
         if a.keep or a.reuse:
             print(f"kept: {url.render_as_string(hide_password=True)}")
