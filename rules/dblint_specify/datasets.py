@@ -92,11 +92,6 @@ def _dm_items(v: str) -> Rows:
     return ["container", "label", "item"], rows
 
 
-def _dm_litems(v: str) -> Rows:
-    rows = sorted({(t["container"], i[0].lower()) for t in datamodel(v)["tables"] for i in t["items"]})
-    return ["container", "litem"], rows
-
-
 def _dm_counts(v: str) -> Rows:
     """How many distinct (lower-case) items each table has: SPEC102 compares counts first."""
     return ["container", "n"], [
@@ -142,7 +137,6 @@ def _lib_policies(v: str) -> Rows:
 DATASETS: dict[str, Callable[[str], Rows]] = {
     "dm_tables": _dm_tables,  # per datamodel table: container (lower-case name), label, title, issystem
     "dm_items": _dm_items,  # per field/relationship (no id): container, label, item
-    "dm_litems": _dm_litems,  # container, litem (lower-case item), distinct
     "dm_counts": _dm_counts,  # per datamodel table: container, n (its distinct lower-case items)
     "dm_items_full": _dm_items_full,  # container, item, itemtype, isrequired
     "dm_titles": _dm_titles,  # container, litem (lower-case item), title
