@@ -92,6 +92,13 @@ def _dm_items(v: str) -> Rows:
     return ["container", "label", "item"], rows
 
 
+def _dm_counts(v: str) -> Rows:
+    """How many distinct (lower-case) items each table has: SPEC102 compares counts first."""
+    return ["container", "n"], [
+        (t["container"], len({i[0].lower() for i in t["items"]})) for t in datamodel(v)["tables"]
+    ]
+
+
 def _dm_items_full(v: str) -> Rows:
     rows = []
     for t in datamodel(v)["tables"]:
@@ -130,6 +137,7 @@ def _lib_policies(v: str) -> Rows:
 DATASETS: dict[str, Callable[[str], Rows]] = {
     "dm_tables": _dm_tables,  # per datamodel table: container (lower-case name), label, title, issystem
     "dm_items": _dm_items,  # per field/relationship (no id): container, label, item
+    "dm_counts": _dm_counts,  # per datamodel table: container, n (its distinct lower-case items)
     "dm_items_full": _dm_items_full,  # container, item, itemtype, isrequired
     "dm_titles": _dm_titles,  # container, litem (lower-case item), title
     "ur_rules": _ur_rules,  # default uniqueness rules: marker, model, isdb, isglobal, nfields, label

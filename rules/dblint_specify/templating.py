@@ -1,9 +1,14 @@
 """The Specify pack's SQL templates: one portable SQL text for the three dialects.
 
-- ``{name}`` of a rule's ``define:`` expands to that sub-query (a definition may use an earlier one);
+- ``{name}`` of a rule's ``define:`` expands to that sub-query (a definition may use an earlier one),
+  as do the pack's shared fragments (:data:`fragments.FRAGMENTS`) a rule does not define itself;
 - ``{dataset}`` expands to a derived table of the pack's reference data (``SELECT … UNION ALL
   VALUES …``, constants rendered by SQLAlchemy's literal processor), chosen by the pack variable
   ``specify_version`` where the data depend on it (the datamodel); see :data:`datasets.DATASETS`;
+- ``{dm_tno}`` and ``{dm_has_item}`` are expressions over the datamodel of ``specify_version``:
+  the table's number for a lower-case container name in a column ``cname`` (0: none), and 1 when
+  the lower-case item name in ``lname`` is one of table ``tno``'s fields (else 0); plain CASE
+  expressions with constant IN lists, so their cost does not depend on the optimizer's choices;
 - ``STRLIST(expr)`` is a string aggregate (``GROUP_CONCAT`` / ``STRING_AGG``) per dialect;
 - ``:name`` binds the variable ``name``.
 
@@ -19,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dblint_specify import datasets
+from dblint_specify.fragments import FRAGMENTS
 from linter import Context, MissingObject, RuleError
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -37,8 +43,8 @@ def strlist(dialect: str, expr: str) -> str:
 def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> sa.TextClause:
     """Defined sub-queries, datasets, STRLIST and variables → one text clause; variables are bound."""
     params: dict[str, Any] = {}
-    defs = define or {}
-    for _ in range(3):  # a definition may use an earlier one
+    defs = {**FRAGMENTS, **(define or {})}
+    for _ in range(6):  # a definition may use an earlier one (nested up to six deep)
         sql = PLACEHOLDER.sub(
             lambda m: f"({defs[m.group(1)].strip()})" if m.group(1) in defs else m.group(0), sql
         )
@@ -53,6 +59,8 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
 
     def dataset(m: re.Match[str]) -> str:
         name = m.group(1)
+        if name in MEMBERSHIP:
+            return membership(version, literal)[name]
         if name not in datasets.DATASETS:
             raise RuleError(f"unknown dataset {{{name}}} (known: {', '.join(sorted(datasets.DATASETS))})")
         try:
@@ -74,6 +82,28 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
         params[name] = ctx.variables[name]
     text = PLACEHOLDER.sub(dataset, text)
     return sa.text(text).bindparams(**params) if params else sa.text(text)
+
+
+MEMBERSHIP = ("dm_tno", "dm_has_item")
+
+
+def membership(version: str, literal: Any) -> dict[str, str]:
+    """``{dm_tno}`` and ``{dm_has_item}`` (see the module's docstring) for one datamodel."""
+    try:
+        tables = datasets.datamodel(version)["tables"]
+    except MissingObject as exc:
+        raise RuleError(str(exc)) from None
+    tno, has = [], []
+    for n, t in enumerate(tables, 1):
+        tno.append(f"WHEN {literal(t['container'])} THEN {n}")
+        names = sorted({i[0].lower() for i in t["items"]})
+        if names:
+            listed = ", ".join(literal(x) for x in names)
+            has.append(f"WHEN {n} THEN CASE WHEN lname IN ({listed}) THEN 1 ELSE 0 END")
+    return {
+        "dm_tno": f"(CASE cname {' '.join(tno)} ELSE 0 END)",
+        "dm_has_item": f"(CASE tno {' '.join(has)} ELSE 0 END)",
+    }
 
 
 def plain(v: Any) -> str:

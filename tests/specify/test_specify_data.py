@@ -70,3 +70,25 @@ def test_expand_binds_variables_and_quotes_data(tmp_path):  # type: ignore[no-un
     # the pack is an ordinary package: the entry point dblint loads is the module imported here
     (ep,) = [ep for ep in metadata.entry_points(group="dblint") if ep.name == "specify"]
     assert ep.load() is dblint_specify
+
+
+@pytest.mark.parametrize(
+    ("container", "item", "has"),
+    [
+        ("collectionobject", "catalognumber", 1),
+        ("collectionobject", "fullname", 0),  # a field of another table
+        ("taxon", "fullname", 1),
+        ("nosuchtable", "catalognumber", 0),
+    ],
+)
+def test_datamodel_membership_expressions(tmp_path, container, item, has):  # type: ignore[no-untyped-def]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    ctx = Context(Schema(engine), {"discipline_id": None, "specify_version": "7.12.0.6"})
+    sql = (
+        "SELECT x.tno, {dm_has_item} FROM (SELECT k.tno, :item AS lname"
+        " FROM (SELECT {dm_tno} AS tno FROM (SELECT :container AS cname) c) k) x"
+    )
+    ctx.variables.update(container=container, item=item)
+    with engine.connect() as c:
+        tno, got = c.execute(expand(sql, ctx)).one()
+    assert got == has and (tno > 0) == (container != "nosuchtable")

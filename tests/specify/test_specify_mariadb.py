@@ -25,6 +25,7 @@ FRESH = {
     "SPEC204": 3,
     "SPEC205": 3,
     "SPEC206": 0,
+    "SPEC207": 0,
     "SPEC301": 31 * 2 + 17,
     "SPEC302": 0,
     "SPEC303": 0,
@@ -39,8 +40,11 @@ FRESH = {
     "SPEC506": 0,
     "SPEC507": 0,
     "SPEC508": 0,
+    "SPEC509": 0,
     "SPEC601": 3,
     "SPEC602": 0,
+    "SPEC603": 0,
+    "SPEC604": 0,
     "SPEC701": 0,
     "SPEC702": 0,
     "SPEC703": 6,
@@ -198,8 +202,12 @@ INSERT INTO tectonicunittreedefitem (Name, Title, RankID, IsEnforced, ParentItem
 UPDATE tectonicunittreedefitem i JOIN tectonicunittreedef t
   ON t.TectonicUnitTreeDefID = i.TectonicUnitTreeDefID
   SET i.IsEnforced = NULL WHERE t.DisciplineID = 5 AND t.Name = 'Tectonic Unit' AND i.RankID = 0;
--- SPEC507 (3): taxon and geography trees lose their discipline; the institution's storage tree has no owner
+-- SPEC507 (2) and SPEC509 (1): taxon and geography trees lose their discipline; the institution's storage
+-- tree has no owner. Discipline 3 has another taxon tree named "taxon": owning tree 1 ("Taxon") would break
+-- the default rule "Taxontreedef: name in discipline", so tree 1 is SPEC509's.
 UPDATE taxontreedef SET DisciplineID = NULL WHERE TaxonTreeDefID = 1;
+INSERT INTO taxontreedef (TaxonTreeDefID, Name, FullNameDirection, DisciplineID, TimestampCreated, version)
+  VALUES (3, 'taxon', 1, 3, NOW(), 0);
 UPDATE geographytreedef SET DisciplineID = NULL WHERE GeographyTreeDefID = 2;
 INSERT INTO storagetreedef (StorageTreeDefID, Name, TimestampCreated, version)
   VALUES (1, 'Storage', NOW(), 0);
@@ -226,6 +234,16 @@ UPDATE collection SET CollectionObjectTypeID = NULL;
 UPDATE collectionobject SET CollectionObjectTypeID = NULL WHERE CollectionObjectID = 1;
 UPDATE collectionobject SET CollectionObjectTypeID = 100 WHERE CollectionObjectID = 2;
 UPDATE discipline SET TaxonTreeDefID = NULL WHERE UserGroupScopeId = 5;
+-- SPEC603 (1): collection 7 gets a second type named after its discipline, with its taxon tree;
+-- SPEC604 (1): collection 7's Code is collection 4's (any case). SPEC601 leaves both collections alone.
+INSERT INTO collectionobjecttype (CollectionObjectTypeID, Name, CollectionID, TaxonTreeDefID,
+  TimestampCreated, version)
+  VALUES (901, 'ICHTHYOLOGY', 7, 1, NOW(), 0);
+UPDATE collection SET Code = 'fish' WHERE UserGroupScopeId = 7;
+-- SPEC207 (1): a second COGTypes pick list in collection 7
+INSERT INTO picklist (PickListID, Name, Type, TableName, IsSystem, ReadOnly, CollectionID,
+  TimestampCreated, version)
+  VALUES (900, 'cogtypes', 1, 'collectionobjectgrouptype', 1, 1, 7, NOW(), 0);
 -- SPEC701 (3): a user, a role and a library role may upload without create_recordset
 INSERT INTO spuserpolicy (collection_id, specifyuser_id, resource, action)
   VALUES (4, 2, '/workbench/dataset', 'upload');
@@ -268,6 +286,7 @@ BROKEN = {
     "SPEC204": 1,
     "SPEC205": 2,
     "SPEC206": 2,
+    "SPEC207": 1,
     "SPEC301": 3,
     "SPEC302": 1,
     "SPEC303": 2,
@@ -280,10 +299,13 @@ BROKEN = {
     "SPEC504": 3,
     "SPEC505": 2,
     "SPEC506": 1,
-    "SPEC507": 3,
+    "SPEC507": 2,
     "SPEC508": 3,
-    "SPEC601": 2,
+    "SPEC509": 1,
+    "SPEC601": 0,
     "SPEC602": 1,
+    "SPEC603": 1,
+    "SPEC604": 1,
     "SPEC701": 3,
     "SPEC702": 2,
     "SPEC703": 2,
@@ -302,6 +324,7 @@ BROKEN_DISCIPLINE_5 = {
     "SPEC202": 1,
     "SPEC204": 1,
     "SPEC206": 1,
+    "SPEC207": 0,
     "SPEC301": 2,
     "SPEC302": 1,
     "SPEC303": 1,
@@ -309,8 +332,11 @@ BROKEN_DISCIPLINE_5 = {
     "SPEC402": 0,
     "SPEC403": 0,
     "SPEC502": 1,
+    "SPEC509": 0,
     "SPEC601": 0,
     "SPEC602": 1,
+    "SPEC603": 0,
+    "SPEC604": 0,
     "SPEC703": 1,
     "SPEC902": 2,
 }
@@ -333,6 +359,10 @@ BY_HAND = """
 UPDATE picklist SET Name = 'User object types' WHERE Name = 'collectionobjecttype' AND Type = 0;
 UPDATE picklist SET Name = 'User age types' WHERE Name = 'AGETYPE' AND Type = 1;
 UPDATE discipline SET TaxonTreeDefID = 2 WHERE UserGroupScopeId = 5;
+UPDATE taxontreedef SET Name = 'Taxon (copy)' WHERE TaxonTreeDefID = 3;
+DELETE FROM picklist WHERE PickListID = 900;
+DELETE FROM collectionobjecttype WHERE CollectionObjectTypeID = 901;
+UPDATE collection SET Code = 'FT' WHERE UserGroupScopeId = 7;
 """
 
 
@@ -435,10 +465,13 @@ def test_fresh_database_is_repaired_then_every_breakage_is_found_and_fixed(speci
 
     # Safe fixes alone leave the duplicates (unsafe) and the pre-flight rules (no fix).
     safe = counts(check(dblint_run, specify, "--fix"))
-    assert {k for k, v in safe.items() if v} == {"SPEC104", "SPEC105", "SPEC106", "SPEC206", "SPEC602"}
+    preflight = {"SPEC206": 2, "SPEC207": 1, "SPEC509": 1, "SPEC602": 1, "SPEC603": 1, "SPEC604": 1}
+    assert {k for k, v in safe.items() if v} == {"SPEC104", "SPEC105", "SPEC106", *preflight}
 
     after = counts(check(dblint_run, specify, "--fix", "--unsafe-fixes"))
-    assert {k: v for k, v in after.items() if v} == {"SPEC206": 2, "SPEC602": 1}
+    assert {k: v for k, v in after.items() if v} == preflight
+    # the naive repair would have given discipline 3 two taxon trees named "Taxon"
+    assert specify.scalar("SELECT DisciplineID FROM taxontreedef WHERE TaxonTreeDefID = 1") is None
     assert (
         specify.count("collectionobject", "CollectionObjectID = 2 AND CollectionObjectTypeID = 100") == 1
     )  # kept
@@ -452,7 +485,11 @@ def test_fresh_database_is_repaired_then_every_breakage_is_found_and_fixed(speci
 
     # 3. What the pre-flight rules ask of the administrator; then the repair completes.
     specify.execute(BY_HAND)
-    assert {k: v for k, v in counts(check(dblint_run, specify)).items() if v} == {"SPEC201": 1, "SPEC601": 1}
+    assert {k: v for k, v in counts(check(dblint_run, specify)).items() if v} == {
+        "SPEC201": 1,
+        "SPEC507": 1,
+        "SPEC601": 3,
+    }
     final = counts(check(dblint_run, specify, "--fix", "--unsafe-fixes"))
     assert all(v == 0 for v in final.values()), final
     before = {t: specify.count(t) for t in WRITTEN}
