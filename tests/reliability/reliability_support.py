@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from linter.testing import TestDatabase
 
 HERE = Path(__file__).parent
@@ -105,3 +107,26 @@ def apply_script(db: TestDatabase, script: Path) -> subprocess.CompletedProcess[
 def originals(checksum: dict[str, str]) -> dict[str, str]:
     """Checksums of the tables the test created (quarantine tables are dblint's own)."""
     return {k: v for k, v in checksum.items() if not k.lower().startswith("dblint_quarantine_")}
+
+
+def fix_with_undo(
+    run: Any, db: TestDatabase, tmp: Path, rule: dict[str, Any], *args: str
+) -> tuple[Any, Path]:
+    """``dblint check --fix`` of one rule (written to a rules file in ``tmp``) with its undo script
+    at ``tmp/undo.sql``: the run's result and the script's path."""
+    rules = tmp / "rules.yaml"
+    rules.write_text(yaml.safe_dump({"rules": [rule]}))
+    undo = tmp / "undo.sql"
+    res = run(
+        "check",
+        db.url_string,
+        "--rules",
+        str(rules),
+        "--select",
+        rule["id"],
+        "--fix",
+        *args,
+        "--undo-file",
+        str(undo),
+    )
+    return res, undo

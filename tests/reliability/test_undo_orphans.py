@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from reliability_support import apply_script
-from test_fk_agreement import WAYS, make_orphans
+from reliability_support import apply_script, fix_with_undo
+from test_fk_agreement import RULE, WAYS, make_orphans
 
 from linter.testing import TestDatabase
 
@@ -32,31 +31,8 @@ def test_undo_restores_orphans(
 ) -> None:
     make_orphans(dblint_db, way)
     before = dblint_db.checksum()
-    rule = {
-        "id": "ORPH001",
-        "title": "every child has its parent",
-        "kind": "reference",
-        "params": {
-            "table": "child",
-            "columns": ["parent_id"],
-            "references": {"table": "parent", "columns": ["id"]},
-        },
-        "fix": {"safety": "safe", "action": action},
-    }
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump({"rules": [rule]}))
-    undo = tmp_path / "undo.sql"
-    res = dblint_run(
-        "check",
-        dblint_db.url_string,
-        "--rules",
-        str(rules),
-        "--select",
-        "ORPH",
-        "--fix",
-        "--undo-file",
-        str(undo),
-    )
+    rule = {**RULE, "fix": {"safety": "safe", "action": action}}
+    res, undo = fix_with_undo(dblint_run, dblint_db, tmp_path, rule)
     assert res.exit_code == 0, res.stdout + res.stderr
     assert dblint_db.checksum() != before
     script = undo.read_text()
@@ -78,19 +54,6 @@ def test_no_privilege_needed_without_foreign_keys(
     )
     rule = {"id": "LONE001", "title": "t", "kind": "not_null", "params": {"table": "lone", "column": "v"}}
     rule["fix"] = {"safety": "safe", "set": "x"}
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(yaml.safe_dump({"rules": [rule]}))
-    undo = tmp_path / "undo.sql"
-    res = dblint_run(
-        "check",
-        dblint_db.url_string,
-        "--rules",
-        str(rules),
-        "--select",
-        "LONE",
-        "--fix",
-        "--undo-file",
-        str(undo),
-    )
+    res, undo = fix_with_undo(dblint_run, dblint_db, tmp_path, rule)
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "superuser" not in undo.read_text() and "superuser" not in res.stderr
