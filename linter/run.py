@@ -137,7 +137,8 @@ class CheckRun:
                     raise
                 # One bad file among several: one line for it, the others still checked (exit 2).
                 text = " ".join(db.mask_text(str(exc)).split())
-                self.say(text if raw is None or text.startswith(raw) else f"{raw}: {text}")
+                shown = None if raw is None else db.mask_url(raw)
+                self.say(text if shown is None or text.startswith(shown) else f"{shown}: {text}")
                 code = max(code, getattr(exc, "exit_code", 2))
                 continue
             docs.append(self.formatter.render(report))

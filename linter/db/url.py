@@ -22,7 +22,11 @@ def parse_target(target: str) -> URL:
             # Unparseable, but it may still hold a password: never echo the userinfo part.
             shown = re.sub(r"(://[^/@]*?):[^/]*@", r"\1:***@", target)
             raise TargetError(f"not a database URL: {mask_text(shown)}") from None
-        file = url.database not in (None, "", ":memory:") and not str(url.database).startswith("file:")
+        database = str(url.database or "")
+        if url.get_backend_name() == "sqlite" and database.startswith("file:"):
+            _uri_file_exists(database, url.query.get("mode"))
+            return url
+        file = database not in ("", ":memory:")
         if url.get_backend_name() == "sqlite" and file:
             checked = parse_target(str(url.database))  # the same checks as a path: never create a file
             return url if url.query else checked  # driver options (?timeout=…) kept as given
@@ -37,6 +41,18 @@ def parse_target(target: str) -> URL:
     if head and head != b"SQLite format 3\x00":
         raise TargetError(f"{target} is not an SQLite database")
     return URL.create("sqlite", database=str(path.resolve()))
+
+
+def _uri_file_exists(database: str, mode: object) -> None:
+    """An SQLite URI filename (``file:path?…``, ``uri=true``) names a file that must exist: SQLite's
+    default mode would create it, and a check on a new empty file passes having checked nothing."""
+    from urllib.parse import unquote
+
+    rest, _, query = database[len("file:") :].partition("?")
+    if mode == "memory" or "mode=memory" in query or rest in ("", ":memory:"):
+        return
+    path = unquote(rest[2:] if rest.startswith("//") else rest)  # file:///abs → /abs
+    parse_target(path)
 
 
 def mask_url(url: URL | str) -> str:

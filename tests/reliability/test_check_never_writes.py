@@ -31,7 +31,9 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("form", ["sqlite:///{p}", "sqlite:///{p}?timeout=3", "{p}"])
+@pytest.mark.parametrize(
+    "form", ["sqlite:///{p}", "sqlite:///{p}?timeout=3", "{p}", "sqlite:///file:{p}?uri=true"]
+)
 def test_missing_file_is_exit_2_and_never_created(tmp_path: Path, dblint_run: Any, form: str) -> None:
     missing = tmp_path / "typo.sqlite"
     res = dblint_run("check", form.format(p=missing), "--select", "CORE")

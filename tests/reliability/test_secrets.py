@@ -171,3 +171,14 @@ def test_mysql_wrong_password_error_does_not_print_it(dblint_db, dblint_run, tmp
         seen[f"{fmt} stdout"], seen[f"{fmt} stderr"] = res.stdout, res.stderr
     assert not (tmp_path / "u.sql").exists()
     _assert_clean(seen)
+
+
+def test_password_not_printed_when_one_of_several_targets_fails(dblint_run, tmp_path):
+    """One bad target among several is one line naming it, masked (the error's own text is masked
+    too; the target in front of it must be)."""
+    secret = "s3cret-dblint"
+    (tmp_path / "x.db").write_bytes(b"")
+    res = dblint_run("check", f"postgresql+psycopg://u:{secret}@127.0.0.1:1/db", str(tmp_path / "x.db"))
+    assert res.exit_code == 2
+    assert secret not in res.stdout + res.stderr, res.stderr
+    assert "u:***@127.0.0.1:1/db" in res.stderr, res.stderr
