@@ -58,23 +58,23 @@ from linter.kinds.base import FixStep
 from linter.kinds.sqlbuild import RenameTable
 
 
-def create_statements(conn: Connection, table: sa.Table) -> list[str]:
-    """The statements that re-create ``table`` as it is: SQLite's own stored DDL (table, indexes,
-    triggers), exactly; on servers, what SQLAlchemy reflects (columns, types, defaults, keys,
-    indexes; not grants or comments)."""
+def create_statements(conn: Connection, table: sa.Table) -> tuple[list[str], list[str]]:
+    """The statements that re-create ``table`` as it is, as (before its rows, after them): SQLite's
+    own stored DDL, exactly (the table; then its indexes and triggers, so no trigger fires while the
+    rows go back); on servers, what SQLAlchemy reflects (columns, types, defaults, keys; then indexes;
+    not triggers, grants or comments)."""
     if dialect_of(conn) == "sqlite":
         rows = conn.execute(
             sa.text(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = :t AND sql IS NOT NULL "
+                "SELECT type, sql FROM sqlite_master WHERE tbl_name = :t AND sql IS NOT NULL "
                 "ORDER BY type <> 'table', name"
             ),
             {"t": table.name},
-        )
-        return [str(r[0]) for r in rows]
-    out = [str(sa.schema.CreateTable(table).compile(dialect=conn.dialect)).strip()]
+        ).all()
+        return [str(r[1]) for r in rows if r[0] == "table"], [str(r[1]) for r in rows if r[0] != "table"]
+    first = [str(sa.schema.CreateTable(table).compile(dialect=conn.dialect)).strip()]
     indexes = sorted(table.indexes, key=str)
-    out += [str(sa.schema.CreateIndex(i).compile(dialect=conn.dialect)) for i in indexes]
-    return out
+    return first, [str(sa.schema.CreateIndex(i).compile(dialect=conn.dialect)) for i in indexes]
 
 
 def raw_target(sql: str) -> str | None:
@@ -167,6 +167,7 @@ class UndoLog(UndoScript):
             if not (locked == moved == n):
                 raise UndoError(f"{table.name}: deleted {n} row(s) but quarantined {moved}; rolled back")
             if self.enabled:
+                self.touched.add(table.name)  # the put-back may restore orphans: see needs_replica_role
                 with self._part(rule_id, f"put back {n} row(s) of {table.name} from {q.name}") as out:
                     for s in qmod.restore(q, table, self.run_id, self._step):
                         out.write(self._compile(s) + ";\n")
@@ -297,12 +298,17 @@ class UndoLog(UndoScript):
                 out.write(self._compile(back) + ";\n")
         elif self.enabled and isinstance(stmt, sa.schema.DropTable):
             table = cast("sa.Table", stmt.element)
-            self._no_triggers(self._fx(conn), table.name, "DELETE")
+            if dialect_of(conn) != "sqlite":  # reflection cannot re-create a server's triggers
+                for event in ("INSERT", "UPDATE", "DELETE"):
+                    self._no_triggers(self._fx(conn), table.name, event)
+            before, after = create_statements(conn, table)
             with self._part(rule_id, f"re-create {table.name} and its rows") as out:
-                for ddl in create_statements(conn, table):
+                for ddl in before:
                     out.write(ddl + ";\n")
                 for page in self._select(conn, table, None):
                     out.write(self._insert_rows(table, page))
+                for ddl in after:
+                    out.write(ddl + ";\n")
         conn.execute(stmt)
         return 1
 

@@ -68,6 +68,21 @@ def split_sql(script: str) -> list[str]:
     return split_statements(script, keep_comments=False)
 
 
+def _sqlite_statements(pieces: list[str]) -> list[str]:
+    """Pieces split on semicolons joined back where SQLite says a statement is not complete yet (a
+    CREATE TRIGGER's body holds semicolons of its own)."""
+    import sqlite3
+
+    out: list[str] = []
+    buf = ""
+    for piece in pieces:
+        buf = f"{buf};\n{piece}" if buf else piece
+        if sqlite3.complete_statement(buf + ";"):
+            out.append(buf)
+            buf = ""
+    return out + ([buf] if buf else [])
+
+
 _TYPE = re.compile(r"^\s*(\w+)(?:\((\d+)(?:\s*,\s*(\d+))?\))?\s*(.*)$", re.IGNORECASE)
 
 
@@ -200,11 +215,10 @@ class TestDatabase:
     def apply_script(self, path: str | Path) -> None:
         """Run an SQL script (e.g. a dblint undo script) statement by statement in ONE transaction,
         through the DB-API cursor so nothing in it is taken for a bind parameter."""
-        stmts = [
-            s
-            for s in split_sql(Path(path).read_text(encoding="utf-8"))
-            if s.strip().upper() not in ("BEGIN", "START TRANSACTION", "COMMIT")
-        ]
+        pieces = split_sql(Path(path).read_text(encoding="utf-8"))
+        if self.dialect == "sqlite":
+            pieces = _sqlite_statements(pieces)
+        stmts = [s for s in pieces if s.strip().upper() not in ("BEGIN", "START TRANSACTION", "COMMIT")]
         raw = self.engine.raw_connection()
         try:
             cur = raw.cursor()

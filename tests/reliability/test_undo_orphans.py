@@ -57,3 +57,23 @@ def test_no_privilege_needed_without_foreign_keys(
     res, undo = fix_with_undo(dblint_run, dblint_db, tmp_path, rule)
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "superuser" not in undo.read_text() and "superuser" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("dblint_db", "way"),
+    [pytest.param(d, w, id=f"{d}-{w}") for d, ways in WAYS.items() for w in ways],
+    indirect=["dblint_db"],
+)
+def test_undo_puts_quarantined_orphans_back(
+    way: str, dblint_db: TestDatabase, tmp_path: Path, dblint_run: Any
+) -> None:
+    """With --quarantine the undo script copies the deleted orphans back from the quarantine table:
+    that write breaks the foreign key too, so the script takes the same precautions."""
+    make_orphans(dblint_db, way)
+    before = dblint_db.checksum()
+    rule = {**RULE, "fix": {"safety": "safe", "action": "delete"}}
+    res, undo = fix_with_undo(dblint_run, dblint_db, tmp_path, rule, "--quarantine")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    apply_script(dblint_db, undo)
+    after = {k: v for k, v in dblint_db.checksum().items() if not k.startswith("dblint_quarantine_")}
+    assert after == before
