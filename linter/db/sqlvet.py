@@ -25,7 +25,12 @@ from dataclasses import dataclass
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
 # PostgreSQL with standard_conforming_strings off reads backslashes in every string: lex that too.
-_LEXERS = {"sqlite": ("sqlite",), "postgresql": ("postgresql", "postgresql_escapes"), "mysql": ("mysql",)}
+# MariaDB/MySQL read strings four ways by sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES): lex each.
+_LEXERS = {
+    "sqlite": ("sqlite",),
+    "postgresql": ("postgresql", "postgresql_escapes"),
+    "mysql": ("mysql", "mysql_nobs", "mysql_ansi", "mysql_ansi_nobs"),
+}
 
 READ_STARTS = frozenset({"select", "with", "values"})
 
@@ -188,15 +193,15 @@ def _quoted(sql: str, i: int, close: str, backslash: bool) -> int:
 def _comment(sql: str, i: int, lexer: str) -> int | None:
     """The index after a comment starting at ``i``, or None when there is none."""
     if sql.startswith("--", i):
-        if lexer == "mysql" and i + 2 < len(sql) and not sql[i + 2].isspace():
+        if lexer.startswith("mysql") and i + 2 < len(sql) and not sql[i + 2].isspace():
             return None  # MySQL needs a space after --: `1--1` is arithmetic
         j = sql.find("\n", i)
         return len(sql) if j < 0 else j
-    if lexer == "mysql" and sql[i] == "#":
+    if lexer.startswith("mysql") and sql[i] == "#":
         j = sql.find("\n", i)
         return len(sql) if j < 0 else j
     if sql.startswith("/*", i):
-        if lexer == "mysql" and (sql.startswith("/*!", i) or sql.startswith("/*M!", i)):
+        if lexer.startswith("mysql") and (sql.startswith("/*!", i) or sql.startswith("/*M!", i)):
             raise LexError("uses a MySQL executable comment (/*! … */), which runs its text")
         depth, j = 1, i + 2
         while depth:
@@ -231,8 +236,9 @@ def lex(sql: str, lexer: str) -> list[Token]:
             continue
         if pg and sql[i : i + 2].lower() == "u&":
             raise LexError("uses a U& escaped name or string, which dblint cannot vet")
-        if ch == "'" or (ch == '"' and lexer == "mysql"):
-            backslash = lexer in ("mysql", "postgresql_escapes")
+        my = lexer.startswith("mysql")
+        if ch == "'" or (ch == '"' and my and "ansi" not in lexer):
+            backslash = (my and "nobs" not in lexer) or lexer == "postgresql_escapes"
             end = _quoted(sql, i, ch, backslash)
             out.append(Token("string", sql[i:end]))
             i = end
@@ -242,7 +248,7 @@ def lex(sql: str, lexer: str) -> list[Token]:
             out.append(Token("string", sql[i:end]))
             i = end
             continue
-        if ch == '"' or (ch == "`" and lexer in ("mysql", "sqlite")) or (ch == "[" and lexer == "sqlite"):
+        if ch == '"' or (ch == "`" and (my or lexer == "sqlite")) or (ch == "[" and lexer == "sqlite"):
             close = "]" if ch == "[" else ch
             end = _quoted(sql, i, close, False)
             out.append(Token("ident", sql[i:end]))

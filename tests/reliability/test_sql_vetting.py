@@ -136,10 +136,15 @@ def test_accepted(sql: str) -> None:
 
 
 def test_dialects_narrow_the_lexers() -> None:
-    """A MariaDB-only rule may use backslash escapes: PostgreSQL's reading of them is irrelevant."""
-    sql = "SELECT id FROM victim WHERE v = 'it\\'s'"
-    assert sqltext.check_query_problem(sql, ["mysql"]) is None
-    assert sqltext.check_query_problem(sql) is not None  # unterminated as PostgreSQL reads it
+    """A MariaDB-only rule is read the four ways MariaDB may read it (sql_mode NO_BACKSLASH_ESCAPES,
+    ANSI_QUOTES), not PostgreSQL's: a doubled quote is one reading everywhere, a backslash is not."""
+    assert sqltext.check_query_problem("SELECT id FROM victim WHERE v = 'it''s'", ["mysql"]) is None
+    # With NO_BACKSLASH_ESCAPES the string ends at the backslash and LOAD_FILE is code.
+    hidden = "SELECT 'a\\', LOAD_FILE('/etc/passwd') -- '"
+    assert sqltext.check_query_problem(hidden, ["mysql"]) is not None
+    assert sqltext.check_query_problem("SELECT id FROM victim WHERE v = 'it\\'s'", ["mysql"]) is not None
+    # A double-quoted word is a string by default and a name with ANSI_QUOTES: neither hides code.
+    assert sqltext.check_query_problem('SELECT "v" FROM victim', ["mysql"]) is None
     # A backtick quotes on MariaDB and SQLite, not on PostgreSQL, which would read the word INTO.
     assert sqltext.check_query_problem("SELECT `into` FROM victim", ["mysql", "sqlite"]) is None
     assert sqltext.check_query_problem("SELECT `into` FROM victim") is not None
