@@ -67,6 +67,19 @@ def test_rows_it_cannot_follow_give_up_for_the_canonical_dump(tmp_path: Path) ->
     assert write_patched(db, path) is False  # nothing changed: the file is not rewritten
 
 
+def test_a_dump_that_changes_rows_after_inserting_them_gives_up() -> None:
+    """An UPDATE (or DELETE, REPLACE) in the dump would undo the patched INSERT when loaded: the
+    canonical dump is written instead."""
+    dump = (
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\n"
+        "INSERT INTO t VALUES(1,'a');\n"
+        "UPDATE t SET v='b' WHERE id=1;\n"
+    )
+    fixed = loaded(dump)
+    fixed.execute("UPDATE t SET v = 'c' WHERE id = 1")
+    assert patch(dump, fixed) is None
+
+
 def test_the_hook_takes_sqlite_files_and_sqlite_dumps_only(tmp_path: Path) -> None:
     cfg = Config(source=tmp_path / "dblint.yaml")
     (tmp_path / "cli.sql").write_text(CLI_DUMP)

@@ -6,8 +6,10 @@ the fix inserted goes after the last ``INSERT`` of its table.
 
 Which statement wrote which row is not guessed from the text: the dump is replayed statement by
 statement into a scratch database and each ``INSERT``'s rowid read back. When that mapping is not
-exact (a trigger, ``INSERT … SELECT``, a ``WITHOUT ROWID`` table, several rows per statement, a
-schema the fix changed), :func:`patch` returns None and the caller writes the canonical dump."""
+exact (a trigger, ``INSERT … SELECT``, a ``WITHOUT ROWID`` table, several rows per statement, an
+``UPDATE``/``DELETE``/``REPLACE`` in the dump, a schema the fix changed), :func:`patch` returns None and
+the caller writes the canonical dump; so it does when the patched text, replayed, does not hold
+exactly the fixed rows."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ _INSERT = re.compile(
     r"""\s*INSERT\s+INTO\s+("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|'(?:[^']|'')+'|[\w$]+)\s+VALUES\s*\(""",
     re.I,
 )
+
+
+_SEQUENCE_RESET = re.compile(r'\s*DELETE\s+FROM\s+("?)sqlite_sequence\1\s*;\s*$', re.I)
 
 
 def _unquote(name: str) -> str:
@@ -71,6 +76,11 @@ def _replay(parts: list[str]) -> tuple[sqlite3.Connection, list[tuple[str, int] 
             if part.strip():  # one statement each (executescript would COMMIT the dump's BEGIN)
                 conn.execute(part)
             if not m:
+                if conn.total_changes != before and not _SEQUENCE_RESET.match(part):
+                    # an UPDATE, DELETE, REPLACE…: rows not followed (sqlite3 .dump's own reset of
+                    # sqlite_sequence before re-inserting it is fine)
+                    conn.close()
+                    return None
                 written.append(None)
                 continue
             if conn.total_changes - before != 1:  # a trigger, or several rows: no exact mapping
@@ -116,7 +126,24 @@ def patch(original: str, fixed: sqlite3.Connection) -> str | None:
             mapped[w[0]].add(w[1])
     if any(set(rows) != mapped.get(t, set()) for t, rows in before.items()):
         return None  # rows that no single INSERT of the dump wrote
-    return _rewrite(parts, written, before, after)
+    text = _rewrite(parts, written, before, after)
+    return text if text is not None and _loads_as(text, after) else None
+
+
+def _loads_as(text: str, after: dict[str, dict[int, str]]) -> bool:
+    """Whether the patched dump, replayed, holds exactly the fixed rows (never trust the patch)."""
+    replayed = _replay(statements(text))
+    if replayed is None:
+        return False
+    conn, _ = replayed
+    try:
+        for table, rows in after.items():
+            got = _rows(conn, table)
+            if got is None or sorted(got.values()) != sorted(rows.values()):
+                return False
+    finally:
+        conn.close()
+    return True
 
 
 def _rewrite(
