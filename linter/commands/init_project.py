@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
+from linter.db.url import is_sqlite_file
+
 _SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
 DJANGO_ENGINES = {
     "django.db.backends.sqlite3": "sqlite",
@@ -149,12 +150,8 @@ def sqlite_files(root: Path) -> list[Path]:
     found = []
     for p in sorted(root.iterdir()):
         if p.is_file() and p.suffix.lower() in (".sqlite", ".sqlite3", ".db", ".db3"):
-            try:
-                with p.open("rb") as f:
-                    if f.read(16) == SQLITE_MAGIC:
-                        found.append(p)
-            except OSError:
-                continue
+            if is_sqlite_file(p):
+                found.append(p)
     return found
 
 

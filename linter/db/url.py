@@ -11,6 +11,16 @@ from sqlalchemy.engine import URL, make_url
 from linter.errors import TargetError
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".db3")
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
+def is_sqlite_file(path: str | Path) -> bool:
+    """Whether ``path`` is a file that starts with SQLite's header (False when it cannot be read)."""
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(16) == SQLITE_MAGIC
+    except OSError:
+        return False
 
 
 def parse_target(target: str) -> URL:
@@ -38,7 +48,7 @@ def parse_target(target: str) -> URL:
         raise TargetError(f"{target} is a directory, not a database file")
     with path.open("rb") as fh:
         head = fh.read(16)
-    if head and head != b"SQLite format 3\x00":
+    if head and head != SQLITE_MAGIC:
         raise TargetError(f"{target} is not an SQLite database")
     return URL.create("sqlite", database=str(path.resolve()))
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linter.db.url import SQLITE_MAGIC
 from linter.errors import ConfigError, TargetError, one_line
 from linter.load.config import Config
 from linter.load.rules import Rule
@@ -262,7 +263,6 @@ def _load_django(raw: sqlite3.Connection, path: Path, config: Config) -> None:
 
 # --- the pre-commit hook: which staged files are fixtures ----------------------------------------
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 # The first statement of a dump SQLite wrote: `sqlite3 .dump` starts with the PRAGMA, Python's
 # iterdump() with BEGIN TRANSACTION. pg_dump output (SET …, CREATE …) and migration scripts
 # (BEGIN; ALTER …) start otherwise.

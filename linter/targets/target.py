@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from linter import db
+from linter.db.url import is_sqlite_file
 from linter.errors import TargetError
 from linter.kinds.base import Context
 from linter.load.packs import DatabaseInfo
@@ -99,14 +100,8 @@ def refuse_overwrite(flag: str, path: str | os.PathLike[str], targets: Sequence[
         candidates = {Path(raw), Path("/" + raw)} if "://" in t else {Path(raw)}
         if any(c.exists() and p.exists() and os.path.samefile(c, p) for c in candidates):
             raise TargetError(f"{flag} {path} is the database being checked; choose another file")
-    if p.is_file():
-        try:
-            with p.open("rb") as fh:
-                head = fh.read(16)
-        except OSError:
-            return
-        if head == b"SQLite format 3\x00":
-            raise TargetError(f"{flag} {path} is an SQLite database; dblint never writes over one")
+    if p.is_file() and is_sqlite_file(p):
+        raise TargetError(f"{flag} {path} is an SQLite database; dblint never writes over one")
 
 
 def display_name(url: sa.URL) -> str:
