@@ -77,6 +77,39 @@ def create_statements(conn: Connection, table: sa.Table) -> tuple[list[str], lis
     return first, [str(sa.schema.CreateIndex(i).compile(dialect=conn.dialect)) for i in indexes]
 
 
+def _serial_sequences(conn: Connection, table: sa.Table) -> list[sa.Select[Any]]:
+    """PostgreSQL: ``setval`` statements giving the SERIAL sequences a re-created ``table`` gets their
+    current state back. An identity column is refused: reflection re-creates it as a plain column."""
+    qualified = conn.dialect.identifier_preparer.format_table(table)
+    identity = (
+        conn.execute(
+            sa.text(
+                "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) AND attidentity <> ''"
+            ),
+            {"t": qualified},
+        )
+        .scalars()
+        .all()
+    )
+    if identity:
+        raise UndoError(
+            f"{table.name}.{identity[0]} is an identity column, which dblint cannot re-create exactly "
+            "after dropping the table (use --no-undo to fix without an undo)"
+        )
+    out: list[sa.Select[Any]] = []
+    for c in table.columns:
+        seq = conn.execute(sa.select(sa.func.pg_get_serial_sequence(qualified, c.name))).scalar()
+        if seq is None:
+            continue
+        last, called = conn.execute(sa.text(f"SELECT last_value, is_called FROM {seq}")).one()
+        serial = sa.func.pg_get_serial_sequence(sa.literal(qualified, sa.Text), sa.literal(c.name, sa.Text))
+        value = sa.func.setval(
+            serial, sa.literal(int(last), sa.BigInteger), sa.literal(bool(called), sa.Boolean)
+        )
+        out.append(sa.select(value))
+    return out
+
+
 def raw_target(sql: str) -> str | None:
     """The table a raw UPDATE/DELETE/INSERT statement writes to (None when it cannot be told: a
     schema-qualified or multi-table target, a JOIN, a WITH … UPDATE)."""
@@ -302,6 +335,7 @@ class UndoLog(UndoScript):
                 for event in ("INSERT", "UPDATE", "DELETE"):
                     self._no_triggers(self._fx(conn), table.name, event)
             before, after = create_statements(conn, table)
+            sequences = _serial_sequences(conn, table) if dialect_of(conn) == "postgresql" else []
             with self._part(rule_id, f"re-create {table.name} and its rows") as out:
                 for ddl in before:
                     out.write(ddl + ";\n")
@@ -309,6 +343,8 @@ class UndoLog(UndoScript):
                     out.write(self._insert_rows(table, page))
                 for ddl in after:
                     out.write(ddl + ";\n")
+                for stmt_ in sequences:  # the new SERIAL sequences go on from where the old ones were
+                    out.write(self._compile(stmt_) + ";\n")
         conn.execute(stmt)
         return 1
 
