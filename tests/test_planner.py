@@ -12,6 +12,7 @@ import yaml
 from linter.app import App
 from linter.check.executor import check_target
 from linter.check.planner import PlanOptions
+from linter.errors import MissingObject
 from linter.kinds.base import Check
 from linter.kinds.not_null import NotNull as NotNullKind
 from linter.load.config import Config
@@ -446,3 +447,42 @@ def test_reference_joins_a_shared_scan_only_beside_another_rule_and_to_few_value
     # Without an unconditional rule on the table, a reference is never a scan of its own.
     alone = _check(_app(tmp_path, rules[1:2]), dblint_db.url_string, plan=True, jobs=1)
     assert alone["S002"].how == "count+examples in one query"
+
+
+def _shape(t: sa.Table) -> list[tuple[str, str, bool, bool]]:
+    return [(c.name, repr(c.type), c.primary_key, bool(c.nullable)) for c in t.columns]
+
+
+def test_prefetch_reflects_as_table_does(dblint_db):
+    """The planner reflects every table its rules read in one catalog round (Schema.prefetch): the
+    tables are the same as one by one, a view included; a name that does not exist is left for the
+    rule that asks to report; on PostgreSQL the round takes fewer catalog queries."""
+    from linter import db
+    from linter.db.schema import Schema
+
+    dblint_db.create(TABLES)
+    q = "`" if dblint_db.dialect == "mysql" else '"'
+    dblint_db.execute(f"CREATE VIEW named AS SELECT {q}ID{q}, {q}Name{q} FROM parent WHERE {q}Name{q} IS NOT NULL")
+    engine = db.create_engine(dblint_db.url, timeouts=db.Timeouts())
+    queries: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+    try:
+        one_by_one = Schema(engine)
+        one_by_one.table_names()
+        before = len(queries)
+        expected = {n: _shape(one_by_one.table(n)) for n in ("parent", "child", "named")}
+        singly = len(queries) - before
+
+        batched = Schema(engine)
+        batched.table_names()
+        before = len(queries)
+        batched.prefetch(["PARENT", "child", "named", "no_such_table"])
+        together = len(queries) - before
+        assert {n: _shape(batched.table(n)) for n in expected} == expected
+        assert len(queries) - before == together  # table() found them reflected
+        with pytest.raises(MissingObject):
+            batched.table("no_such_table")
+        if dblint_db.dialect == "postgresql":
+            assert together < singly, (together, singly)
+    finally:
+        engine.dispose()

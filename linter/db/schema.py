@@ -4,12 +4,14 @@ reflected tables built on demand."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import ReflectedColumn
+from sqlalchemy.engine.reflection import ObjectKind
 
 from linter.db.session import dialect_of
 from linter.db.url import mask_text, mask_url
@@ -92,23 +94,50 @@ class Schema:
             if t is None:
                 insp = self._inspector()
                 cols = insp.get_columns(real, schema=self.schema)
-                pk = set(insp.get_pk_constraint(real, schema=self.schema).get("constrained_columns") or [])
-                t = sa.Table(
-                    real,
-                    self.metadata,
-                    *[
-                        sa.Column(
-                            c["name"],
-                            c["type"],
-                            primary_key=c["name"] in pk,
-                            nullable=c.get("nullable", True),
-                        )
-                        for c in cols
-                    ],
-                    schema=self.schema,
-                )
-                self._tables[real] = t
+                pk = insp.get_pk_constraint(real, schema=self.schema).get("constrained_columns") or []
+                t = self._build(real, cols, pk)
             return t
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Reflect the named tables that exist and are not reflected yet in one catalog round
+        (columns, then primary keys, of all of them): on PostgreSQL two queries instead of two per
+        table. Names that do not resolve, or a round that fails, are left to :meth:`table`, which
+        reports them for the rule that asks."""
+        known = self.table_names()
+        with self._lock:
+            wanted = sorted(
+                {r for n in names if (r := known.get(n) or known.get(n.lower())) and r not in self._tables}
+            )
+            if len(wanted) < 2:
+                return
+            try:
+                insp = self._inspector()
+                cols = insp.get_multi_columns(schema=self.schema, filter_names=wanted, kind=ObjectKind.ANY)
+                pks = insp.get_multi_pk_constraint(
+                    schema=self.schema, filter_names=wanted, kind=ObjectKind.ANY
+                )
+            except Exception:
+                return
+            for (_, real), columns in cols.items():
+                if real in wanted and real not in self._tables and columns:
+                    pk = pks.get((self.schema, real))
+                    self._build(real, columns, pk["constrained_columns"] if pk else [])
+
+    def _build(self, real: str, cols: Sequence[ReflectedColumn], pk: Sequence[str]) -> sa.Table:
+        keys = set(pk)
+        t = sa.Table(
+            real,
+            self.metadata,
+            *[
+                sa.Column(
+                    c["name"], c["type"], primary_key=c["name"] in keys, nullable=c.get("nullable", True)
+                )
+                for c in cols
+            ],
+            schema=self.schema,
+        )
+        self._tables[real] = t
+        return t
 
     def column(self, table: sa.Table | str, name: str) -> sa.Column[object]:
         t = self.table(table) if isinstance(table, str) else table
