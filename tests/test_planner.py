@@ -462,7 +462,7 @@ def test_prefetch_reflects_as_table_does(dblint_db):
 
     dblint_db.create(TABLES)
     q = "`" if dblint_db.dialect == "mysql" else '"'
-    dblint_db.execute(f"CREATE VIEW named AS SELECT {q}ID{q}, {q}Name{q} FROM parent WHERE {q}Name{q} IS NOT NULL")
+    dblint_db.execute(f"CREATE VIEW named AS SELECT {q}ID{q}, {q}Name{q} FROM parent WHERE {q}Name{q} > ''")
     engine = db.create_engine(dblint_db.url, timeouts=db.Timeouts())
     queries: list[str] = []
     sa.event.listen(engine, "before_cursor_execute", lambda *a: queries.append(a[2]))

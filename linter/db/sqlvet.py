@@ -19,6 +19,7 @@ Functions defined in the database itself are not vetted (their bodies are the da
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -171,6 +172,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
 _PARAM = re.compile(r"[:$?@][\w.]*")
 _DOLLAR = re.compile(r"\$([^\W\d][\w]*)?\$")
 _OPS = ("::", ":=", "<=", ">=", "<>", "!=", "||", "->>", "->", "=>", "<=>")
+_OPS_RE = re.compile("|".join(re.escape(o) for o in _OPS))  # the first in _OPS's order wins, as before
 
 
 def _quoted(sql: str, i: int, close: str, backslash: bool) -> int:
@@ -219,8 +221,14 @@ def _comment(sql: str, i: int, lexer: str) -> int | None:
     return None
 
 
-def lex(sql: str, lexer: str) -> list[Token]:
-    """The tokens of ``sql`` as ``lexer`` (a dialect, or ``postgresql_escapes``) reads it."""
+@functools.lru_cache(maxsize=2048)
+def lex(sql: str, lexer: str) -> tuple[Token, ...]:
+    """The tokens of ``sql`` as ``lexer`` (a dialect, or ``postgresql_escapes``) reads it (cached: a
+    pack's fragments recur in several of its queries and fix statements)."""
+    return tuple(_lex(sql, lexer))
+
+
+def _lex(sql: str, lexer: str) -> list[Token]:
     out: list[Token] = []
     pg = lexer.startswith("postgresql")
     i = 0
@@ -230,7 +238,7 @@ def lex(sql: str, lexer: str) -> list[Token]:
         if m:
             i = m.end()
             continue
-        end = _comment(sql, i, lexer)
+        end = _comment(sql, i, lexer) if ch in "-#/" else None  # every comment starts so
         if end is not None:
             i = end
             continue
@@ -270,7 +278,8 @@ def lex(sql: str, lexer: str) -> list[Token]:
                 i = m.end()
                 break
         else:
-            op = next((o for o in _OPS if sql.startswith(o, i)), "")
+            m = _OPS_RE.match(sql, i)
+            op = m.group(0) if m else ""
             if not op and ch in ":$?@":
                 m = _PARAM.match(sql, i)
                 out.append(Token("param", m.group(0) if m else ch))
@@ -329,15 +338,23 @@ def _scan(toks: Sequence[Token], words: Iterable[str]) -> str | None:
     return None
 
 
-def _dialect_lexers(dialects: Sequence[str]) -> list[str]:
+def _dialect_lexers(dialects: Sequence[str], sql: str) -> list[str]:
     chosen = [d for d in dialects if d in _LEXERS] or list(DIALECTS)
-    return [lx for d in chosen for lx in _LEXERS[d]]
+    lexers = [lx for d in chosen for lx in _LEXERS[d]]
+    # The readings of one dialect differ only in what a backslash does in a string (the *_nobs and
+    # postgresql_escapes readings) and whether " quotes a string or a name (the *_ansi ones): text
+    # without a backslash, or without a double quote, reads the same both ways, so one is lexed.
+    if "\\" not in sql:
+        lexers = [lx for lx in lexers if not lx.endswith("_nobs") and lx != "postgresql_escapes"]
+    if '"' not in sql:
+        lexers = [lx for lx in lexers if "_ansi" not in lx]
+    return lexers
 
 
 def query_problem(sql: str, dialects: Sequence[str] = ()) -> str | None:
     """Why ``sql`` is not one read-only SELECT / WITH … SELECT / VALUES on every dialect it may
     run on (all three unless ``dialects`` says), or None."""
-    for lexer in _dialect_lexers(dialects):
+    for lexer in _dialect_lexers(dialects, sql):
         try:
             toks = lex(sql, lexer)
         except LexError as exc:
@@ -361,7 +378,7 @@ def fix_read_problem(sql: str, dialects: Sequence[str] = ()) -> str | None:
     """Why a fix statement's reading parts would reach past the fix transaction (COPY, INTO
     OUTFILE, file, program and lock functions), or None. Locking clauses are fine: the fix
     transaction holds its locks until it ends anyway."""
-    for lexer in _dialect_lexers(dialects):
+    for lexer in _dialect_lexers(dialects, sql):
         try:
             toks = lex(sql, lexer)
         except LexError as exc:

@@ -393,3 +393,30 @@ def test_fuzz_refused_or_untouched(victim: TestDatabase) -> None:
         if os.path.exists(mark):
             os.remove(mark)
     print(f"{db.dialect}: {counts}")
+
+
+def _tokens(sql: str, lexer: str) -> object:
+    from linter.db import sqlvet
+
+    try:
+        return sqlvet.lex(sql, lexer)
+    except sqlvet.LexError as exc:
+        return str(exc)
+
+
+_PIECES = ["SELECT", " ", "'", "a", "\\", '"', "`", "--", "#", "/*", "*/", "E'", "$$", "\n", "(", ";", "::"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=16).map("".join))
+def test_skipped_readings_cannot_differ(sql: str) -> None:
+    """The vetting lexes one reading of a dialect where its others cannot differ (sqlvet's
+    _dialect_lexers): without a backslash, with or without NO_BACKSLASH_ESCAPES (and PostgreSQL's
+    escape reading) give the same tokens; without a double quote, with or without ANSI_QUOTES."""
+    if "\\" not in sql:
+        assert _tokens(sql, "mysql") == _tokens(sql, "mysql_nobs")
+        assert _tokens(sql, "mysql_ansi") == _tokens(sql, "mysql_ansi_nobs")
+        assert _tokens(sql, "postgresql") == _tokens(sql, "postgresql_escapes")
+    if '"' not in sql:
+        assert _tokens(sql, "mysql") == _tokens(sql, "mysql_ansi")
+        assert _tokens(sql, "mysql_nobs") == _tokens(sql, "mysql_ansi_nobs")
