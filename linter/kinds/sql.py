@@ -52,7 +52,11 @@ class SqlParams(Params):
     @field_validator("query")
     @classmethod
     def _one_reading_statement(cls, v: str, info: ValidationInfo) -> str:
-        problem = sqltext.check_query_problem(v, info.data.get("dialects") or ())
+        dialects = info.data.get("dialects") or ()
+        problem = sqltext.check_query_problem(v, dialects)
+        if not problem and bare(v) != v.strip():  # what runs: see RawSqlCheck
+            problem = sqltext.check_query_problem(bare(v), dialects)
+            problem = problem and f"without its comments (as dblint runs it) {problem}"
         if problem:
             raise ValueError(problem)
         return v
@@ -105,12 +109,20 @@ class RawSqlCheck(Check):
         *,
         table: str = "",
         key: Sequence[str] = (),
+        dialects: Sequence[str] = (),
     ) -> None:
         self.clause = clause
         self.finding = finding
         self.table = table
         self.key = key
         self.raw = bare(clause.text)
+        if self.raw != clause.text.strip():
+            # What runs is the text without its comments: vet that text too, so a comment that a
+            # server reads differently from the stripping (PostgreSQL nests /* */) cannot turn
+            # vetted comment text into code.
+            problem = sqltext.check_query_problem(self.raw, dialects)
+            if problem:
+                raise RuleError(f"the query as dblint runs it (comments removed) {problem}")
 
     def _select(self) -> bool:
         return bool(_SELECT.match(self.raw))
@@ -206,7 +218,11 @@ class Sql(Kind[SqlParams, SqlFix]):
     def check(self, ctx: Context, params: SqlParams) -> Check:
         self._applies(ctx, params)
         return RawSqlCheck(
-            _text(params.query, ctx.variables), _finding(params), table=params.table, key=params.key
+            _text(params.query, ctx.variables),
+            _finding(params),
+            table=params.table,
+            key=params.key,
+            dialects=params.dialects,
         )
 
     def fix(self, ctx: Context, params: SqlParams, fix: SqlFix) -> list[FixStep]:

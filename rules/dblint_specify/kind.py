@@ -99,6 +99,7 @@ class SpecifySql(Kind[SpecSqlParams, SpecSqlFix]):
             _finding(params),
             table=params.table,
             key=params.key,
+            dialects=params.dialects,
         )
 
     def fix(self, ctx: Context, params: SpecSqlParams, fix: SpecSqlFix) -> list[FixStep]:

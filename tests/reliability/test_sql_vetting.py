@@ -257,6 +257,47 @@ def test_comments_and_semicolons_run(dblint_db: TestDatabase, tmp_path: Path, db
         assert (res.exit_code, rule["status"], rule["violations"]) == (1, "fail", 1), (q, res.stdout)
 
 
+# Comment text that a server reads as comment while dblint's comment stripping (what runs is the
+# query without its comments, wrapped for counting) would leave code: PostgreSQL nests /* */.
+NESTED = "SELECT 1 AS a /* /* */ , pg_read_file('/etc/hostname') AS b --*/"
+
+
+def test_code_hidden_in_nested_comments_never_runs(tmp_path: Path, dblint_run: Any) -> None:
+    """The text that runs is vetted, not only the text as written: a rule file is refused at load
+    (file:line, exit 2), and a query a pack builds at run time (RawSqlCheck) before it runs."""
+    from linter.errors import RuleError
+
+    rule = {
+        "id": "VET003",
+        "title": "t",
+        "kind": "sql",
+        "params": {"dialects": ["postgresql"], "query": NESTED},
+    }
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"rules": [rule]}, sort_keys=False))
+    db = tmp_path / "t.sqlite"
+    sa.create_engine(f"sqlite:///{db}").connect().close()
+    res = dblint_run("check", str(db), "--rules", str(path))
+    assert res.exit_code == 2 and f"{path}:" in res.stderr and "VET003" in res.stderr, res.stderr
+    assert "without its comments" in res.stderr and "Traceback" not in res.stderr
+    with pytest.raises(RuleError, match="comments removed"):
+        RawSqlCheck(sa.text(NESTED), lambda r: Finding("", {}, ""), dialects=["postgresql"])
+
+
+@pytest.mark.parametrize("dblint_db", ["postgresql", "sqlite"], indirect=True)
+def test_a_comment_opened_by_slash_star_slash_stays_a_comment(
+    dblint_db: TestDatabase, tmp_path: Path, dblint_run: Any
+) -> None:
+    """``/*/`` opens a comment and does not close it (the stripping once closed it at its own star,
+    so the comment's text ran as code): what runs is what the server would read."""
+    query = "SELECT 1 AS a /*/ , 2 AS b */"
+    rules = str(_rule_file(tmp_path, query))
+    res = dblint_run("check", dblint_db.url_string, "--rules", rules, "--select", "VET", "--format", "json")
+    rule = next(r for r in yaml.safe_load(res.stdout)["rules"] if r["id"] == "VET001")
+    assert rule["status"] == "fail" and [e["key"] for e in rule["examples"]] == [{"a": 1}], res.stdout
+    assert "b=" not in rule["examples"][0]["message"]
+
+
 # --- the fuzz trial ------------------------------------------------------------------------------
 
 PAYLOADS = {
