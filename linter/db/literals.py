@@ -3,7 +3,11 @@
 Values are rendered by SQLAlchemy's own literal processors for the target dialect (quotes doubled,
 MySQL backslashes escaped, booleans and dates as the dialect spells them); bytes become hex. A value
 no processor can render exactly raises :class:`LiteralError`, so a caller can refuse instead of
-writing a script that would restore something else."""
+writing a script that would restore something else.
+
+Literals are SQL as the database reads it: SQLAlchemy escapes every ``%`` as ``%%`` for drivers of
+the ``format``/``pyformat`` paramstyle (psycopg, PyMySQL), which is not SQL; :func:`sql_text` undoes
+exactly that escaping, so a script (or a text SQLAlchemy escapes again) gets ``%`` once."""
 
 from __future__ import annotations
 
@@ -24,6 +28,16 @@ class LiteralError(RuleError):
 _compilers: dict[int, tuple[Dialect, Any]] = {}
 
 
+def sql_text(compiled: str, dialect: Dialect) -> str:
+    """SQL compiled by SQLAlchemy for ``dialect``'s driver (literals inlined, no placeholders) as the
+    database reads it: ``%%`` → ``%`` where the driver's paramstyle needs ``%`` escaped."""
+    # SQLAlchemy doubles every % (in text, literals and identifiers) for these drivers, so halving
+    # the pairs is the exact inverse.
+    if dialect.identifier_preparer._double_percents:
+        return compiled.replace("%%", "%")
+    return compiled
+
+
 def _render(value: Any, dialect: Dialect) -> str:
     # The dialect's statement compiler renders literals exactly as SQLAlchemy's literal_binds does,
     # including dialect-specific escaping (MySQL doubles backslashes unless NO_BACKSLASH_ESCAPES).
@@ -35,13 +49,14 @@ def _render(value: Any, dialect: Dialect) -> str:
     if isinstance(type_, sqltypes.NullType):
         raise LiteralError(f"cannot write a {type(value).__name__} value as an SQL literal")
     try:
-        return str(entry[1].render_literal_value(value, type_))
+        return sql_text(str(entry[1].render_literal_value(value, type_)), dialect)
     except Exception as exc:  # a type without a literal renderer: say so, never guess
         raise LiteralError(f"cannot write a {type(value).__name__} value as an SQL literal ({exc})") from None
 
 
 def literal(value: Any, dialect: Dialect) -> str:
-    """``value`` as an SQL literal for ``dialect``."""
+    """``value`` as an SQL literal for ``dialect``, as the database reads it (``%`` not escaped: a
+    script takes it as it is; inside ``sa.text()``, SQLAlchemy escapes it once for the driver)."""
     if value is None:
         return "NULL"
     if isinstance(value, memoryview | bytearray):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from linter.check.outcome import bug, explain
+from linter.db.literals import sql_text
 from linter.fix.cascade import CascadeError, Effects
 from linter.fix.planning import FixPlan
 from linter.fix.undo import UndoError, target_of
@@ -22,7 +23,9 @@ def render(target: Target, step: FixStep) -> str:
     """A step's SQL with its values inlined (or, where a value has no literal, with the parameters)."""
     stmt = cast(sa.ClauseElement, step.statement)
     try:
-        return str(stmt.compile(dialect=target.engine.dialect, compile_kwargs={"literal_binds": True}))
+        dialect = target.engine.dialect
+        # Shown as the database reads it: /table/% rather than the driver's escaped /table/%%.
+        return sql_text(str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})), dialect)
     except Exception:
         compiled = stmt.compile(dialect=target.engine.dialect)
         return f"{compiled}  -- parameters: {compiled.params}"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from linter.db import mask_text
-from linter.db.literals import literal
+from linter.db.literals import literal, sql_text
 from linter.errors import DblintError, RuleError
 
 PAGE = 500  # rows fetched and written per statement
@@ -139,9 +139,10 @@ class UndoScript:
         return f"DELETE FROM {name} WHERE " + "\n  OR ".join(conds) + ";\n"
 
     def _compile(self, stmt: sa.Executable) -> str:
-        return str(
-            cast(sa.ClauseElement, stmt).compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+        compiled = cast(sa.ClauseElement, stmt).compile(
+            dialect=self.dialect, compile_kwargs={"literal_binds": True}
         )
+        return sql_text(str(compiled), self.dialect)  # a script for psql/mysql: % not escaped
 
     # --- the script -----------------------------------------------------------------------------------
 

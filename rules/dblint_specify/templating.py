@@ -3,8 +3,9 @@
 - ``{name}`` of a rule's ``define:`` expands to that sub-query (a definition may use an earlier one),
   as do the pack's shared fragments (:data:`fragments.FRAGMENTS`) a rule does not define itself;
 - ``{dataset}`` expands to a derived table of the pack's reference data (``SELECT … UNION ALL
-  VALUES …``, constants rendered by SQLAlchemy's literal processor), chosen by the pack variable
-  ``specify_version`` where the data depend on it (the datamodel); see :data:`datasets.DATASETS`;
+  VALUES …``, constants rendered as SQL literals by :func:`linter.db.literals.literal`), chosen by
+  the pack variable ``specify_version`` where the data depend on it (the datamodel); see
+  :data:`datasets.DATASETS`;
 - ``{dm_tno}`` and ``{dm_has_item}`` are expressions over the datamodel of ``specify_version``:
   the table's number for a lower-case container name in a column ``cname`` (0: none), and 1 when
   the lower-case item name in ``lname`` is one of table ``tno``'s fields (else 0); plain CASE
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 from dblint_specify import datasets
 from dblint_specify.fragments import FRAGMENTS
 from linter import Context, MissingObject, RuleError
+from linter.db.literals import literal as sql_literal
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _STRLIST = re.compile(r"STRLIST\(([^()]*)\)")
@@ -49,13 +51,14 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
             lambda m: f"({defs[m.group(1)].strip()})" if m.group(1) in defs else m.group(0), sql
         )
     version = str(ctx.variables.get("specify_version") or datasets.DEFAULT_VERSION)
-    quote = sa.String().literal_processor(ctx.schema.bind.dialect)
+    dialect = ctx.schema.bind.dialect
 
     def literal(value: Any) -> str:
         if isinstance(value, bool) or isinstance(value, int):
             return str(int(value))
-        text = quote(str(value)) if quote else "'" + str(value).replace("'", "''") + "'"
-        return text.replace(":", "\\:")  # not a bind parameter to sa.text()
+        # SQL as the database reads it (quotes doubled, MySQL backslashes escaped, % NOT escaped):
+        # sa.text() escapes % once for the driver, so every value is written as in the data.
+        return sql_literal(str(value), dialect).replace(":", "\\:")  # not a bind parameter to sa.text()
 
     def dataset(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -67,9 +70,9 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
             cols, rows = datasets.DATASETS[name](version)
         except MissingObject as exc:  # a fix cannot be skipped half way: say why it cannot run
             raise RuleError(str(exc)) from None
-        # The pack's reference data are constants of the rule (like the literals written in its SQL):
-        # rendered by SQLAlchemy's literal processor for the dialect. Thousands of bound parameters
-        # would cost seconds of statement compilation per rule; variables stay bound parameters.
+        # The pack's reference data are constants of the rule (like the literals written in its SQL),
+        # rendered as SQL literals for the dialect. Thousands of bound parameters would cost seconds
+        # of statement compilation per rule; variables stay bound parameters.
         head = "SELECT " + ", ".join(f"{literal(v)} AS {c}" for v, c in zip(rows[0], cols, strict=True))
         rest = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows[1:])
         return f"({head}" + (f" UNION ALL VALUES {rest}" if rest else "") + ")"

@@ -16,7 +16,7 @@ from linter.testing import TestDatabase
 HERE = Path(__file__).parent
 RULES = HERE / "undo_rules.yaml"
 
-# Hostile values everywhere: quotes, semicolons, comment markers, backslashes, unicode.
+# Hostile values everywhere: quotes, semicolons, comment markers, backslashes, percents, unicode.
 TABLES: dict[str, Any] = {
     "parent": {
         "columns": {"id": "integer primary key", "name": "varchar(64)"},
@@ -51,7 +51,7 @@ TABLES: dict[str, Any] = {
         "rows": [
             [1, "A", 1, True, "first"],
             [2, "a", 1, None, "dup of A"],
-            [3, "B", 77, None, "orphan"],
+            [3, "B", 77, None, "orphan 100% %%"],  # % as data: the script must not escape it
             [4, "C", 2, None, "it's"],
             [5, "c", 3, None, "dup C\\'"],
         ],
