@@ -18,9 +18,10 @@ Messages use the same ``{column}`` placeholders over each violating row (:func:`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -28,6 +29,9 @@ from dblint_specify import datasets
 from dblint_specify.fragments import FRAGMENTS
 from linter import Context, MissingObject, RuleError
 from linter.db.literals import literal as sql_literal
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _STRLIST = re.compile(r"STRLIST\(([^()]*)\)")
@@ -40,6 +44,14 @@ def strlist(dialect: str, expr: str) -> str:
     if dialect == "mysql":
         return f"GROUP_CONCAT({expr} ORDER BY {expr} SEPARATOR ', ')"
     return f"GROUP_CONCAT({expr}, ', ')"
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_literal(value: str, dialect: Dialect) -> str:
+    # SQL as the database reads it (quotes doubled, MySQL backslashes escaped, % NOT escaped):
+    # sa.text() escapes % once for the driver, so every value is written as in the data. Cached:
+    # the datasets repeat their names (a table's name on each of its fields), rendered per rule.
+    return sql_literal(value, dialect).replace(":", "\\:")  # not a bind parameter to sa.text()
 
 
 def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> sa.TextClause:
@@ -56,9 +68,7 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
     def literal(value: Any) -> str:
         if isinstance(value, bool) or isinstance(value, int):
             return str(int(value))
-        # SQL as the database reads it (quotes doubled, MySQL backslashes escaped, % NOT escaped):
-        # sa.text() escapes % once for the driver, so every value is written as in the data.
-        return sql_literal(str(value), dialect).replace(":", "\\:")  # not a bind parameter to sa.text()
+        return _text_literal(str(value), dialect)
 
     def dataset(m: re.Match[str]) -> str:
         name = m.group(1)
