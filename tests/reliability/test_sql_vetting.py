@@ -300,7 +300,9 @@ def test_a_comment_opened_by_slash_star_slash_stays_a_comment(
 
 # --- the fuzz trial ------------------------------------------------------------------------------
 
-LARGE_OBJECT = 770077  # made in the victim database: lo_export of an existing object needs no write to the database
+LARGE_OBJECT = (
+    770077  # made in the victim database: lo_export of an existing object needs no write to the database
+)
 PAYLOADS = {
     "postgresql": [
         "COPY (SELECT 1) TO PROGRAM 'touch {m}'",
