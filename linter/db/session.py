@@ -108,10 +108,9 @@ def _session_timeouts(engine: Engine, timeouts: Timeouts) -> Any:
                 # join; chosen from statistics a large fix had left stale, it made SPEC105 take 6 s
                 # instead of 0.2 s (docs/performance.md). dblint's checks read whole tables, where
                 # materializing once is the better plan.
-                extra = [
-                    f"SET SESSION max_statement_time = {timeouts.statement:.3f}",
-                    "SET SESSION optimizer_switch = 'split_materialized=off'",
-                ]
+                extra = [f"SET SESSION max_statement_time = {timeouts.statement:.3f}"]
+                if _version(server) >= (10, 3, 4):  # the switch came with the optimization
+                    extra.append("SET SESSION optimizer_switch = 'split_materialized=off'")
             else:
                 extra = [f"SET SESSION max_execution_time = {int(timeouts.statement * 1000)}"]
         cur = dbapi_conn.cursor()
@@ -124,6 +123,12 @@ def _session_timeouts(engine: Engine, timeouts: Timeouts) -> Any:
             dbapi_conn.commit()  # psycopg opened a transaction for the SETs; end it
 
     return on_connect
+
+
+def _version(server: str) -> tuple[int, ...]:
+    """(10, 11, 19) from "10.11.19-MariaDB-0+deb12u1" (or "5.5.5-10.11.19-MariaDB…"); () if unreadable."""
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)-MariaDB", server)
+    return tuple(int(g) for g in m.groups()) if m else ()
 
 
 def dialect_of(conn: Connection | Engine) -> str:
