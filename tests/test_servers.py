@@ -325,9 +325,9 @@ def test_mariadb_sessions_skip_split_materialization(dblint_db: TestDatabase) ->
 
 def test_split_materialization_switch_only_where_mariadb_has_it() -> None:
     """MariaDB before 10.3.4 has no split_materialized switch (setting it would fail the connection)."""
-    from linter.db.session import _version
+    from linter.db.session import mariadb_version
 
-    assert _version("10.11.19-MariaDB-0+deb12u1") >= (10, 3, 4)
-    assert _version("5.5.5-10.2.44-MariaDB-log") < (10, 3, 4)
-    assert _version("10.3.4-MariaDB") >= (10, 3, 4)
-    assert _version("unreadable") < (10, 3, 4)
+    assert mariadb_version("10.11.19-MariaDB-0+deb12u1") >= (10, 3, 4)
+    assert mariadb_version("5.5.5-10.2.44-MariaDB-log") < (10, 3, 4)
+    assert mariadb_version("10.3.4-MariaDB") >= (10, 3, 4)
+    assert mariadb_version("unreadable") < (10, 3, 4)

@@ -109,7 +109,7 @@ def _session_timeouts(engine: Engine, timeouts: Timeouts) -> Any:
                 # instead of 0.2 s (docs/performance.md). dblint's checks read whole tables, where
                 # materializing once is the better plan.
                 extra = [f"SET SESSION max_statement_time = {timeouts.statement:.3f}"]
-                if _version(server) >= (10, 3, 4):  # the switch came with the optimization
+                if mariadb_version(server) >= (10, 3, 4):  # the switch came with the optimization
                     extra.append("SET SESSION optimizer_switch = 'split_materialized=off'")
             else:
                 extra = [f"SET SESSION max_execution_time = {int(timeouts.statement * 1000)}"]
@@ -125,7 +125,7 @@ def _session_timeouts(engine: Engine, timeouts: Timeouts) -> Any:
     return on_connect
 
 
-def _version(server: str) -> tuple[int, ...]:
+def mariadb_version(server: str) -> tuple[int, ...]:
     """(10, 11, 19) from "10.11.19-MariaDB-0+deb12u1" (or "5.5.5-10.11.19-MariaDB…"); () if unreadable."""
     m = re.search(r"(\d+)\.(\d+)\.(\d+)-MariaDB", server)
     return tuple(int(g) for g in m.groups()) if m else ()
