@@ -10,6 +10,9 @@
   the table's number for a lower-case container name in a column ``cname`` (0: none), and 1 when
   the lower-case item name in ``lname`` is one of table ``tno``'s fields (else 0); plain CASE
   expressions with constant IN lists, so their cost does not depend on the optimizer's choices;
+- ``{dm_is_field}`` is 1 when the lower-case item name ``lname`` is a field of the table whose
+  lower-case container name is ``cname`` (else 0): one IN list of ``cname.lname`` keys, a single
+  lookup per row where ``{dm_has_item}`` first walks a CASE of every table (SPEC102, issue 14);
 - ``STRLIST(expr)`` is a string aggregate (``GROUP_CONCAT`` / ``STRING_AGG``) per dialect;
 - ``:name`` binds the variable ``name``.
 
@@ -73,7 +76,7 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
     def dataset(m: re.Match[str]) -> str:
         name = m.group(1)
         if name in MEMBERSHIP:
-            return membership(version, literal)[name]
+            return membership(version, literal, ctx.dialect)[name]
         if name not in datasets.DATASETS:
             raise RuleError(f"unknown dataset {{{name}}} (known: {', '.join(sorted(datasets.DATASETS))})")
         try:
@@ -97,25 +100,31 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
     return sa.text(text).bindparams(**params) if params else sa.text(text)
 
 
-MEMBERSHIP = ("dm_tno", "dm_has_item")
+MEMBERSHIP = ("dm_tno", "dm_has_item", "dm_is_field")
 
 
-def membership(version: str, literal: Any) -> dict[str, str]:
-    """``{dm_tno}`` and ``{dm_has_item}`` (see the module's docstring) for one datamodel."""
+def membership(version: str, literal: Any, dialect: str) -> dict[str, str]:
+    """``{dm_tno}``, ``{dm_has_item}`` and ``{dm_is_field}`` (see the module's docstring) for one
+    datamodel."""
     try:
         tables = datasets.datamodel(version)["tables"]
     except MissingObject as exc:
         raise RuleError(str(exc)) from None
-    tno, has = [], []
+    tno, has, keys = [], [], []
     for n, t in enumerate(tables, 1):
         tno.append(f"WHEN {literal(t['container'])} THEN {n}")
         names = sorted({i[0].lower() for i in t["items"]})
         if names:
             listed = ", ".join(literal(x) for x in names)
             has.append(f"WHEN {n} THEN CASE WHEN lname IN ({listed}) THEN 1 ELSE 0 END")
+        if "." in t["container"]:  # a table name never has one: the key would be ambiguous
+            raise RuleError(f"datamodel table name with a dot: {t['container']}")
+        keys += [f"{t['container']}.{x}" for x in names]
+    key = "CONCAT(cname, '.', lname)" if dialect == "mysql" else "cname || '.' || lname"
     return {
         "dm_tno": f"(CASE cname {' '.join(tno)} ELSE 0 END)",
         "dm_has_item": f"(CASE tno {' '.join(has)} ELSE 0 END)",
+        "dm_is_field": f"(CASE WHEN {key} IN ({', '.join(literal(k) for k in keys)}) THEN 1 ELSE 0 END)",
     }
 
 

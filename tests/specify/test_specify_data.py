@@ -85,10 +85,10 @@ def test_datamodel_membership_expressions(tmp_path, container, item, has):  # ty
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     ctx = Context(Schema(engine), {"discipline_id": None, "specify_version": "7.12.0.6"})
     sql = (
-        "SELECT x.tno, {dm_has_item} FROM (SELECT k.tno, :item AS lname"
-        " FROM (SELECT {dm_tno} AS tno FROM (SELECT :container AS cname) c) k) x"
+        "SELECT x.tno, {dm_has_item}, {dm_is_field} FROM (SELECT k.tno, k.cname, :item AS lname"
+        " FROM (SELECT {dm_tno} AS tno, c.cname FROM (SELECT :container AS cname) c) k) x"
     )
     ctx.variables.update(container=container, item=item)
     with engine.connect() as c:
-        tno, got = c.execute(expand(sql, ctx)).one()
-    assert got == has and (tno > 0) == (container != "nosuchtable")
+        tno, got, is_field = c.execute(expand(sql, ctx)).one()
+    assert got == has == is_field and (tno > 0) == (container != "nosuchtable")
