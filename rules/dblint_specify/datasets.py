@@ -88,14 +88,15 @@ def _dm_tables(v: str) -> Rows:
 
 
 def _dm_items(v: str) -> Rows:
-    rows = [(t["container"], t["name"], i[0]) for t in datamodel(v)["tables"] for i in t["items"]]
-    return ["container", "label", "item"], rows
+    """The table's label is in dm_counts: once a table, not once an item (a smaller query text)."""
+    rows = [(t["container"], i[0]) for t in datamodel(v)["tables"] for i in t["items"]]
+    return ["container", "item"], rows
 
 
 def _dm_counts(v: str) -> Rows:
     """How many distinct (lower-case) items each table has: SPEC102 compares counts first."""
-    return ["container", "n"], [
-        (t["container"], len({i[0].lower() for i in t["items"]})) for t in datamodel(v)["tables"]
+    return ["container", "label", "n"], [
+        (t["container"], t["name"], len({i[0].lower() for i in t["items"]})) for t in datamodel(v)["tables"]
     ]
 
 
@@ -136,8 +137,8 @@ def _lib_policies(v: str) -> Rows:
 
 DATASETS: dict[str, Callable[[str], Rows]] = {
     "dm_tables": _dm_tables,  # per datamodel table: container (lower-case name), label, title, issystem
-    "dm_items": _dm_items,  # per field/relationship (no id): container, label, item
-    "dm_counts": _dm_counts,  # per datamodel table: container, n (its distinct lower-case items)
+    "dm_items": _dm_items,  # per field/relationship (no id): container, item
+    "dm_counts": _dm_counts,  # per datamodel table: container, label, n (its distinct lower-case items)
     "dm_items_full": _dm_items_full,  # container, item, itemtype, isrequired
     "dm_titles": _dm_titles,  # container, litem (lower-case item), title
     "ur_rules": _ur_rules,  # default uniqueness rules: marker, model, isdb, isglobal, nfields, label
