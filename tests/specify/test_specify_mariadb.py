@@ -48,6 +48,7 @@ FRESH = {
     "SPEC701": 0,
     "SPEC702": 0,
     "SPEC703": 6,
+    "SPEC704": 0,
     "SPEC901": 0,
     "SPEC902": 0,
 }
@@ -260,6 +261,12 @@ DELETE FROM splibraryrole WHERE name = 'Export Data';
 DELETE FROM sprolepolicy WHERE role_id = (SELECT id FROM sprole
   WHERE name = 'Collection Admin' AND collection_id = 7);
 DELETE FROM sprole WHERE name = 'Collection Admin' AND collection_id = 7;
+-- SPEC704 (2): % written twice, as SPEC703's fix once wrote it: a library role's /table/% (rewritten)
+-- and a doubled twin of collection 4's Collection Admin policy % % (deleted)
+UPDATE splibraryrolepolicy SET resource = '/table/%%' WHERE resource = '/table/%' AND action = 'read'
+  AND role_id = (SELECT id FROM splibraryrole WHERE name = 'Read-Only Access');
+INSERT INTO sprolepolicy (role_id, resource, action)
+  SELECT id, '%%', '%%' FROM sprole WHERE collection_id = 4 AND name = 'Collection Admin';
 -- SPEC901 (2), SPEC902 (3; an empty text is not missing)
 INSERT INTO spquery (ContextName, ContextTableId, Name, Smushed, SpecifyUserID, TimestampCreated, version)
   VALUES ('CollectionObject', 1, 'q1', NULL, 1, NOW(), 0), ('CollectionObject', 1, 'q2', NULL, 1, NOW(), 0),
@@ -309,6 +316,7 @@ BROKEN = {
     "SPEC701": 3,
     "SPEC702": 2,
     "SPEC703": 2,
+    "SPEC704": 2,
     "SPEC901": 2,
     "SPEC902": 3,
 }
@@ -338,6 +346,7 @@ BROKEN_DISCIPLINE_5 = {
     "SPEC603": 0,
     "SPEC604": 0,
     "SPEC703": 1,
+    "SPEC704": 1,
     "SPEC902": 2,
 }
 SPAUDITLOG = [
@@ -466,10 +475,15 @@ def test_fresh_database_is_repaired_then_every_breakage_is_found_and_fixed(speci
     # Safe fixes alone leave the duplicates (unsafe) and the pre-flight rules (no fix).
     safe = counts(check(dblint_run, specify, "--fix"))
     preflight = {"SPEC206": 2, "SPEC207": 1, "SPEC509": 1, "SPEC602": 1, "SPEC603": 1, "SPEC604": 1}
-    assert {k for k, v in safe.items() if v} == {"SPEC104", "SPEC105", "SPEC106", *preflight}
+    assert {k for k, v in safe.items() if v} == {"SPEC104", "SPEC105", "SPEC106", "SPEC704", *preflight}
 
     after = counts(check(dblint_run, specify, "--fix", "--unsafe-fixes"))
     assert {k: v for k, v in after.items() if v} == preflight
+    # SPEC704: the doubled library policy is rewritten; the doubled twin of % % is deleted
+    assert specify.count("splibraryrolepolicy", "resource LIKE '%!%!%%' ESCAPE '!'") == 0
+    admin = "role_id = (SELECT id FROM sprole WHERE collection_id = 4 AND name = 'Collection Admin')"
+    assert specify.count("sprolepolicy", f"{admin} AND resource = '%' AND action = '%'") == 1
+    assert specify.count("sprolepolicy", f"{admin} AND resource LIKE '%!%!%%' ESCAPE '!'") == 0
     # the naive repair would have given discipline 3 two taxon trees named "Taxon"
     assert specify.scalar("SELECT DisciplineID FROM taxontreedef WHERE TaxonTreeDefID = 1") is None
     assert (

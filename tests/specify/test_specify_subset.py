@@ -289,6 +289,7 @@ EXPECTED = {
     "SPEC701": 1,
     "SPEC702": 1,
     "SPEC703": 17 + 3,
+    "SPEC704": 0,
     "SPEC901": 1,
     "SPEC902": 1,
 }
