@@ -243,19 +243,19 @@ class UndoLog(UndoScript):
         snap_name = f"dblint_snap_{uuid.uuid4().hex[:12]}"
         q = self.preparer.quote
         source = self.preparer.format_table(table)
-        keys = ", ".join(q(c.name) for c in pk)
+        key_cols = ", ".join(q(c.name) for c in pk)
         # A temporary table is private to this connection; MariaDB does not commit for it. The copy
         # is compared with the table by primary key, so it gets an index on it: without one SQLite
         # scans the copy once per row (20,000 rows: 8.9 s instead of 5 ms). MariaDB takes the index
         # in the CREATE itself (a separate CREATE INDEX is DDL); PostgreSQL hashes the comparison.
         if dialect_of(conn) == "mysql":
             conn.exec_driver_sql(
-                f"CREATE TEMPORARY TABLE {q(snap_name)} (INDEX ({keys})) AS SELECT * FROM {source}"
+                f"CREATE TEMPORARY TABLE {q(snap_name)} (INDEX ({key_cols})) AS SELECT * FROM {source}"
             )
         else:
             conn.exec_driver_sql(f"CREATE TEMP TABLE {q(snap_name)} AS SELECT * FROM {source}")
             if dialect_of(conn) == "sqlite":
-                conn.exec_driver_sql(f"CREATE INDEX {q(snap_name + '_key')} ON {q(snap_name)} ({keys})")
+                conn.exec_driver_sql(f"CREATE INDEX {q(snap_name + '_key')} ON {q(snap_name)} ({key_cols})")
         snap = sa.Table(snap_name, sa.MetaData(), *[sa.Column(c.name, c.type) for c in table.columns])
         # On an error the transaction rolls back and the connection closes: the copy goes too.
         n = _rows(conn.execute(stmt))
