@@ -67,13 +67,7 @@ def test_init_on_a_django_project(tmp_path: Path) -> None:
     assert (
         "MIG006" in skipped and "DRIFT" not in skipped and "PRE0" not in skipped and "MIG007" not in skipped
     )
-    check = subprocess.run(
-        [str(BIN / "dblint"), "check", "--select", "MIG,DRIFT,PRE"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    _migration_rules_pass(tmp_path)
 
 
 def test_init_on_an_alembic_project(tmp_path: Path) -> None:
@@ -104,13 +98,7 @@ def test_init_on_an_alembic_project(tmp_path: Path) -> None:
     assert cfg["models"] == {"metadata": "models:Base.metadata"}
     assert "rules of the packs that apply run on this database" in res.stderr
     assert "DRIFT" not in res.stderr.split("\n", 2)[-1]  # the models were found: DRIFT runs
-    check = subprocess.run(
-        [str(BIN / "dblint"), "check", "--select", "MIG,DRIFT,PRE"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    _migration_rules_pass(tmp_path)
 
 
 def test_init_without_target_takes_the_one_sqlite_file(tmp_path: Path) -> None:
@@ -125,3 +113,14 @@ def test_init_without_target_takes_the_one_sqlite_file(tmp_path: Path) -> None:
     (tmp_path / "dblint.yaml").unlink()
     two = subprocess.run([str(BIN / "dblint"), "init"], cwd=tmp_path, capture_output=True, text=True)
     assert two.returncode == 2 and "no database" in two.stderr  # two candidates: never a guess
+
+
+def _migration_rules_pass(project: Path) -> None:
+    """`dblint check` with the config `dblint init` wrote: every migration rule runs and passes."""
+    check = subprocess.run(
+        [str(BIN / "dblint"), "check", "--select", "MIG,DRIFT,PRE"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
