@@ -348,7 +348,17 @@ def _dialect_lexers(dialects: Sequence[str], sql: str) -> list[str]:
         lexers = [lx for lx in lexers if not lx.endswith("_nobs") and lx != "postgresql_escapes"]
     if '"' not in sql:
         lexers = [lx for lx in lexers if "_ansi" not in lx]
+    # Nor do the dialects differ on text without any of the characters their lexers treat apart
+    # (quotes other than ', backslash, $, &, #, brackets, /* and -- comments, E'…' strings): then
+    # every reading gives the same tokens (tested), and one of them is lexed.
+    if len(lexers) > 1 and not _DIALECT_SPECIFIC.search(sql):
+        lexers = lexers[:1]
     return lexers
+
+
+# What any dialect's reading treats differently from another's (sqlvet._lex and _comment): an
+# E or e that may start a token before a quote (not after a letter or _, where it is inside a word).
+_DIALECT_SPECIFIC = re.compile(r"""[\\"`\[#$&]|/\*|--(?!\s|$)|(?<![^\W\d])[eE]'""")
 
 
 def query_problem(sql: str, dialects: Sequence[str] = ()) -> str | None:

@@ -67,7 +67,7 @@ class Suppression(BaseModel):
     """A violation that is known and accepted: by rule (id or prefix), by table, by row key, or a
     combination; the reason is required so the next reader knows why."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     rule: str | None = None
     table: str | None = None
     key: dict[str, Any] | None = None
@@ -84,14 +84,14 @@ class DjangoModel(BaseModel):
     """Where a Django model's fixture rows go: the table, its primary-key column, and field →
     column names where they differ (a ForeignKey field ``discipline`` is column ``discipline_id``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     table: str
     pk: str = "id"
     columns: dict[str, str] = {}
 
 
 class FixturesConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     django_models: dict[str, str | DjangoModel] = {}
     # Files the pre-commit hook takes besides SQLite files and SQLite dumps (glob patterns,
     # relative to the config's folder, e.g. "fixtures/*.sql" for hand-written dumps).
@@ -106,7 +106,7 @@ class FixturesConfig(BaseModel):
 
 
 class DatabaseConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     url: str | None = None
     statement_timeout: float = 300.0
     lock_timeout: float = 10.0
@@ -119,7 +119,7 @@ class DatabaseConfig(BaseModel):
 
 
 class FixConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     # Rows any fix deletes go to dblint_quarantine_<table> first (as --quarantine).
     quarantine: bool = False
     # Where undo scripts go (relative to the config's folder); default: next to the config, or,
@@ -128,18 +128,21 @@ class FixConfig(BaseModel):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    database: DatabaseConfig = DatabaseConfig()
+    # defer_build (here and above): pydantic builds a model's validator when first used, not at
+    # import; every run pays the import, and a run without a config file never needs most of them.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     rules: list[str] = []
     select: list[str] = []
     ignore: list[str] = []
     disable_packs: list[str] = []
     vars: dict[str, Any] = {}
     suppress: list[Suppression] = []  # accepted violations (linter.adopt.baseline)
-    fixtures: FixturesConfig = FixturesConfig()  # fixture files as targets (linter.targets.fixture_files)
+    # fixture files as targets (linter.targets.fixture_files)
+    fixtures: FixturesConfig = Field(default_factory=FixturesConfig)
     max_examples: int = Field(20, ge=0, le=100_000)
     jobs: int | None = Field(None, ge=1, le=256)
-    fix: FixConfig = FixConfig()
+    fix: FixConfig = Field(default_factory=FixConfig)
 
     # Where the config came from: relative paths in it are relative to its folder.
     source: Path | None = Field(None, exclude=True)

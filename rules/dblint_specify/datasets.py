@@ -135,7 +135,8 @@ def _lib_policies(v: str) -> Rows:
     return ["marker", "resource", "action"], rows
 
 
-DATASETS: dict[str, Callable[[str], Rows]] = {
+Dataset = Callable[[str], Rows]  # a specify_version → (columns, rows)
+DATASETS: dict[str, Dataset] = {
     "dm_tables": _dm_tables,  # per datamodel table: container (lower-case name), label, title, issystem
     "dm_items": _dm_items,  # per field/relationship (no id): container, item
     "dm_counts": _dm_counts,  # per datamodel table: container, label, n (its distinct lower-case items)

@@ -67,37 +67,48 @@ def expand(sql: str, ctx: Context, define: Mapping[str, str] | None = None) -> s
         )
     version = str(ctx.variables.get("specify_version") or datasets.DEFAULT_VERSION)
     dialect = ctx.schema.bind.dialect
-
-    def literal(value: Any) -> str:
-        if isinstance(value, bool) or isinstance(value, int):
-            return str(int(value))
-        return _text_literal(str(value), dialect)
-
-    def dataset(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name in MEMBERSHIP:
-            return membership(version, literal, ctx.dialect)[name]
-        if name not in datasets.DATASETS:
-            raise RuleError(f"unknown dataset {{{name}}} (known: {', '.join(sorted(datasets.DATASETS))})")
-        try:
-            cols, rows = datasets.DATASETS[name](version)
-        except MissingObject as exc:  # a fix cannot be skipped half way: say why it cannot run
-            raise RuleError(str(exc)) from None
-        # The pack's reference data are constants of the rule (like the literals written in its SQL),
-        # rendered as SQL literals for the dialect. Thousands of bound parameters would cost seconds
-        # of statement compilation per rule; variables stay bound parameters.
-        head = "SELECT " + ", ".join(f"{literal(v)} AS {c}" for v, c in zip(rows[0], cols, strict=True))
-        rest = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows[1:])
-        return f"({head}" + (f" UNION ALL VALUES {rest}" if rest else "") + ")"
-
     text = _STRLIST.sub(lambda m: strlist(ctx.dialect, m.group(1).strip()), sql)
     # Variables before the datasets are expanded: only the rule's own ``:name`` are bind parameters.
     for name in set(_BIND.findall(text)):
         if name not in ctx.variables:
             raise RuleError(f"the query uses :{name}, which no variable defines")
         params[name] = ctx.variables[name]
-    text = PLACEHOLDER.sub(dataset, text)
+    text = PLACEHOLDER.sub(
+        lambda m: _dataset(m.group(1), datasets.DATASETS.get(m.group(1)), version, dialect, ctx.dialect), text
+    )
     return sa.text(text).bindparams(**params) if params else sa.text(text)
+
+
+def _literal(value: Any, dialect: Dialect) -> str:
+    if isinstance(value, bool) or isinstance(value, int):
+        return str(int(value))
+    return _text_literal(str(value), dialect)
+
+
+@functools.lru_cache(maxsize=256)
+def _dataset(
+    name: str, make: datasets.Dataset | None, version: str, dialect: Dialect, dialect_name: str
+) -> str:
+    """``{name}`` as SQL: a derived table of the dataset ``make`` builds, or a membership expression.
+    Cached: rules share datasets, rendered alike for each of them (an error is not cached)."""
+
+    def literal(value: Any) -> str:
+        return _literal(value, dialect)
+
+    if name in MEMBERSHIP:
+        return membership(version, literal, dialect_name)[name]
+    if make is None:
+        raise RuleError(f"unknown dataset {{{name}}} (known: {', '.join(sorted(datasets.DATASETS))})")
+    try:
+        cols, rows = make(version)
+    except MissingObject as exc:  # a fix cannot be skipped half way: say why it cannot run
+        raise RuleError(str(exc)) from None
+    # The pack's reference data are constants of the rule (like the literals written in its SQL),
+    # rendered as SQL literals for the dialect. Thousands of bound parameters would cost seconds
+    # of statement compilation per rule; variables stay bound parameters.
+    head = "SELECT " + ", ".join(f"{literal(v)} AS {c}" for v, c in zip(rows[0], cols, strict=True))
+    rest = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows[1:])
+    return f"({head}" + (f" UNION ALL VALUES {rest}" if rest else "") + ")"
 
 
 MEMBERSHIP = ("dm_tno", "dm_has_item", "dm_is_field")

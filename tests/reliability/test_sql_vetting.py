@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from linter.db import sqltext
@@ -469,3 +469,49 @@ def test_skipped_readings_cannot_differ(sql: str) -> None:
     if '"' not in sql:
         assert _tokens(sql, "mysql") == _tokens(sql, "mysql_ansi")
         assert _tokens(sql, "mysql_nobs") == _tokens(sql, "mysql_ansi_nobs")
+
+
+_CROSS_PIECES = [
+    *_PIECES,
+    "e",
+    "E",
+    "1",
+    "x",
+    "_",
+    "&",
+    "u&",
+    "U&'",
+    "[",
+    "]",
+    "-",
+    "--x",
+    "-- ",
+    "$",
+    "$a$",
+    "é",
+]
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.lists(st.sampled_from(_CROSS_PIECES), max_size=14).map("".join))
+@example("SELECT 1E'a'")  # a number, then PostgreSQL's escape string E'a' (a word E elsewhere)
+@example("SELECT 1--1")
+def test_text_read_alike_by_every_dialect_lexes_alike(sql: str) -> None:
+    """Where sqlvet lexes one reading for all dialects (no character any dialect's lexer treats
+    apart), every dialect's every reading gives those same tokens (or the same lexing error)."""
+    from linter.db import sqlvet
+
+    if sqlvet._DIALECT_SPECIFIC.search(sql):
+        return
+    readings = {lx for lexers in sqlvet._LEXERS.values() for lx in lexers}
+    first = _tokens(sql, "sqlite")
+    for lexer in sorted(readings):
+        assert _tokens(sql, lexer) == first, lexer
+
+
+def test_dialect_specific_text_is_lexed_per_dialect() -> None:
+    from linter.db import sqlvet
+
+    assert sqlvet._dialect_lexers((), "SELECT 'type' AS t -- note") == ["sqlite"]
+    for sql in ["SELECT 1--1", "SELECT 1e'x'", "SELECT e'x'", 'SELECT "a"', "SELECT /* */ 1", "SELECT a#b"]:
+        assert len(sqlvet._dialect_lexers((), sql)) >= 3, sql
