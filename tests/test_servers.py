@@ -331,3 +331,41 @@ def test_split_materialization_switch_only_where_mariadb_has_it() -> None:
     assert mariadb_version("5.5.5-10.2.44-MariaDB-log") < (10, 3, 4)
     assert mariadb_version("10.3.4-MariaDB") >= (10, 3, 4)
     assert mariadb_version("unreadable") < (10, 3, 4)
+
+
+def test_pymysql_preferred_tls_context_is_pymysqls_own_settings() -> None:
+    """dblint's shared PREFERRED-mode context (linter.db.tls) has the settings PyMySQL gives its own
+    per-connection one: no certificate or host name check, the same protocol floor and options.
+    If a PyMySQL release starts verifying in that mode, this fails rather than dblint verifying less."""
+    import ssl
+
+    from pymysql.connections import Connection
+
+    from linter.db import tls
+
+    theirs = Connection._create_ssl_ctx(object(), {})  # what PyMySQL builds per connection
+    ours = tls.preferred_context()
+    for attr in ("verify_mode", "check_hostname", "verify_flags", "options", "minimum_version", "protocol"):
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert ours.verify_mode == ssl.CERT_NONE
+    # Any TLS setup of the user's own (a CA file, say) is PyMySQL's, untouched.
+    cls = tls._connection_class()
+    own = cls._create_ssl_ctx(cls.__new__(cls), {"ca": None, "check_hostname": False})
+    assert own is not ours
+
+
+@pytest.mark.parametrize("dblint_db", ["mysql"], indirect=True)
+def test_mariadb_connections_share_one_preferred_tls_context(dblint_db: TestDatabase) -> None:
+    """Each PyMySQL connection used to load the system's CA store for a context that checks no
+    certificate (20-50 ms a connection); dblint's connections share one, and still connect."""
+    from linter import db
+    from linter.db import tls
+
+    engine = db.create_engine(dblint_db.url, pool_size=2, timeouts=db.Timeouts())
+    try:
+        with db.read_only(engine) as one, db.read_only(engine) as two:
+            raw = [c.connection.dbapi_connection for c in (one, two)]
+            assert one.exec_driver_sql("SELECT 1").scalar() == 1
+        assert all(r is not None and r.ctx is tls.preferred_context() for r in raw)
+    finally:
+        engine.dispose()

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 
+from linter.db import tls
 from linter.db.url import mask_text, mask_url, remember_secret
 from linter.errors import TargetError, one_line
 
@@ -54,6 +55,8 @@ def create_engine(
         raise TargetError(f"cannot use {mask_url(url)}: {mask_text(one_line(str(exc)))}") from None
     if timeouts is not None:
         sa.event.listen(engine, "connect", _session_timeouts(engine, timeouts))
+    if tls.applies(url):
+        sa.event.listen(engine, "do_connect", lambda _d, _r, cargs, cparams: tls.connect(cargs, cparams))
     return engine
 
 
