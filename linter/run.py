@@ -10,6 +10,7 @@ a run without click.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -130,6 +131,8 @@ class CheckRun:
         reports: list[Report] = []
         code = 0
         for n, raw in enumerate(targets or (None,)):
+            if n:
+                resume_collector()  # what the last target built is garbage now
             try:
                 report, c = self.run_target(n, raw)
             except DblintError as exc:
@@ -261,6 +264,7 @@ class CheckRun:
         if self.opts.diff:
             return self._diff(target, checked), None, {}
         if self.opts.fix:
+            resume_collector()
             return self._fix(n, target, checked)
         return checked.outcomes, None, {}
 
@@ -447,3 +451,11 @@ def write_output(path: str, text: str) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def resume_collector() -> None:
+    """The cycle collector back on (the console script starts a run without it, linter.entry), for
+    work that keeps allocating: what lives so far is frozen, so collections do not walk it again."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

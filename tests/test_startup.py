@@ -102,3 +102,54 @@ def test_the_console_script_answers_version_without_the_command_line_parser():
     from linter import __version__
 
     assert out.stdout == f"dblint {__version__}\n" and out.returncode == 0
+
+
+_GC_PROBE = """
+import gc, json, sys
+from linter import run
+states = []
+real = run.CheckRun.run_target
+def probe(self, n, raw):
+    states.append(gc.isenabled())
+    return real(self, n, raw)
+run.CheckRun.run_target = probe
+sys.argv = ["dblint", "check", *sys.argv[1:], "--format", "json"]
+from linter.entry import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps({"during": states, "after": gc.isenabled(), "frozen": gc.get_freeze_count() > 0}))
+"""
+
+
+def _gc_states(tmp_path, *args: str) -> dict[str, object]:
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-c", _GC_PROBE, *args], capture_output=True, text=True, cwd=tmp_path
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def test_the_console_script_runs_one_target_without_the_cycle_collector(tmp_path):
+    """Off while the run starts and checks one target (nearly all it builds lives until exit), and
+    frozen at exit so the interpreter does not walk it once more."""
+    import sqlite3
+
+    for name in ("a.sqlite", "b.sqlite"):
+        with sqlite3.connect(tmp_path / name) as c:
+            c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    one = _gc_states(tmp_path, "a.sqlite")
+    assert one == {"during": [False], "after": False, "frozen": True}
+    # A second target: what the first built is garbage, so the collector is back on for it.
+    two = _gc_states(tmp_path, "a.sqlite", "b.sqlite")
+    assert two == {"during": [False, True], "after": True, "frozen": True}
+
+
+def test_a_fix_runs_with_the_cycle_collector(tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "a.sqlite") as c:
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    assert _gc_states(tmp_path, "a.sqlite", "--fix")["after"] is True
