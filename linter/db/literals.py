@@ -12,6 +12,7 @@ exactly that escaping, so a script (or a text SQLAlchemy escapes again) gets ``%
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,12 @@ class LiteralError(RuleError):
 
 
 _compilers: dict[int, tuple[Dialect, Any]] = {}
+
+# Text that every supported dialect writes as itself between single quotes (no quote, backslash,
+# percent or colon to escape): rendered without the compiler, which costs ~5 µs a value and a
+# Specify run renders tens of thousands (its datamodel lists). Tested against _render.
+_PLAIN = re.compile(r"[A-Za-z0-9_ .,/()\-]*")
+_PLAIN_DIALECTS = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
 
 
 def sql_text(compiled: str, dialect: Dialect) -> str:
@@ -68,6 +75,8 @@ def literal(value: Any, dialect: Dialect) -> str:
         return f"X'{hexed}'"
     if isinstance(value, float) and not math.isfinite(value):
         raise LiteralError(f"cannot write the float {value!r} as a portable SQL literal")
+    if type(value) is str and dialect.name in _PLAIN_DIALECTS and _PLAIN.fullmatch(value):
+        return f"'{value}'"
     return _render(value, dialect)
 
 
