@@ -10,7 +10,6 @@ a run without click.
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from linter import db
+from linter import collector, db
 from linter.adopt import Adoption
 from linter.adopt import baseline as baseline_file
 from linter.adopt.suppressions import Suppressions
@@ -132,7 +131,7 @@ class CheckRun:
         code = 0
         for n, raw in enumerate(targets or (None,)):
             if n:
-                resume_collector()  # what the last target built is garbage now
+                collector.resume()  # what the last target built is garbage now
             try:
                 report, c = self.run_target(n, raw)
             except DblintError as exc:
@@ -264,7 +263,7 @@ class CheckRun:
         if self.opts.diff:
             return self._diff(target, checked), None, {}
         if self.opts.fix:
-            resume_collector()
+            collector.resume()
             return self._fix(n, target, checked)
         return checked.outcomes, None, {}
 
@@ -451,11 +450,3 @@ def write_output(path: str, text: str) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
-
-
-def resume_collector() -> None:
-    """The cycle collector back on (the console script starts a run without it, linter.entry), for
-    work that keeps allocating: what lives so far is frozen, so collections do not walk it again."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()

@@ -343,15 +343,32 @@ def test_pymysql_preferred_tls_context_is_pymysqls_own_settings() -> None:
 
     from linter.db import tls
 
+    attrs = ("verify_mode", "check_hostname", "verify_flags", "options", "minimum_version", "maximum_version")
     theirs = Connection._create_ssl_ctx(object(), {})  # what PyMySQL builds per connection
     ours = tls.preferred_context()
-    for attr in ("verify_mode", "check_hostname", "verify_flags", "options", "minimum_version", "protocol"):
+    for attr in (*attrs, "protocol", "keylog_filename", "security_level", "post_handshake_auth"):
         assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert ours.get_ciphers() == theirs.get_ciphers()
     assert ours.verify_mode == ssl.CERT_NONE
     # Any TLS setup of the user's own (a CA file, say) is PyMySQL's, untouched.
     cls = tls._connection_class()
     own = cls._create_ssl_ctx(cls.__new__(cls), {"ca": None, "check_hostname": False})
     assert own is not ours
+
+
+def test_the_shared_tls_context_keeps_sslkeylogfile(monkeypatch, tmp_path) -> None:
+    """SSLKEYLOGFILE (for debugging TLS traffic) is honoured as by PyMySQL's own context."""
+    from pymysql.connections import Connection
+
+    from linter.db import tls
+
+    monkeypatch.setenv("SSLKEYLOGFILE", str(tmp_path / "keys.log"))
+    tls.preferred_context.cache_clear()
+    try:
+        theirs = Connection._create_ssl_ctx(object(), {})
+        assert tls.preferred_context().keylog_filename == theirs.keylog_filename == str(tmp_path / "keys.log")
+    finally:
+        tls.preferred_context.cache_clear()
 
 
 @pytest.mark.parametrize("dblint_db", ["mysql"], indirect=True)

@@ -153,3 +153,49 @@ def test_a_fix_runs_with_the_cycle_collector(tmp_path):
     with sqlite3.connect(tmp_path / "a.sqlite") as c:
         c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     assert _gc_states(tmp_path, "a.sqlite", "--fix")["after"] is True
+
+
+def test_resuming_collects_what_became_garbage_first():
+    """The collector comes back after one collection: the objects a first target left in cycles are
+    freed, not frozen with what lives on (the console script's pause; linter.collector)."""
+    import gc
+    import weakref
+
+    from linter import collector
+
+    class Node:
+        pass
+
+    collector.pause()
+    try:
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: only the collector frees it
+        alive = weakref.ref(a)
+        del a, b
+        collector.resume()
+        assert alive() is None and gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+@pytest.mark.parametrize("dblint_db", ["sqlite"], indirect=True)
+def test_a_library_callers_collector_is_left_as_it_was(dblint_db, tmp_path):
+    """Only the console script pauses the collector, so only its pause is resumed: a program that
+    turned the collector off itself and runs two targets (or a fix) keeps it off and unfrozen."""
+    import gc
+
+    from linter.app import App
+    from linter.load.config import Config
+    from linter.run import CheckOptions, CheckRun
+
+    dblint_db.create({"t": {"columns": {"id": "integer primary key"}, "rows": [{"id": 1}]}})
+    app = App.load(Config())
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        CheckRun(app, CheckOptions()).run([dblint_db.url_string, dblint_db.url_string])
+        CheckRun(app, CheckOptions(fix=True, no_undo=True)).run([dblint_db.url_string])
+        assert not gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()

@@ -11,7 +11,9 @@ passes ``{}`` to ``_create_ssl_ctx`` in PREFERRED mode only."""
 from __future__ import annotations
 
 import functools
+import os
 import ssl
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,12 @@ def applies(url: URL) -> bool:
 def preferred_context() -> ssl.SSLContext:
     """PyMySQL's PREFERRED-mode context (``_create_ssl_ctx({})``), minus the unused CA store."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    # What ssl.create_default_context() adds besides the CA store, as PyMySQL's context has it.
+    if sys.version_info >= (3, 13):
+        ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    keylog = os.environ.get("SSLKEYLOGFILE")
+    if keylog and not sys.flags.ignore_environment:
+        ctx.keylog_filename = keylog
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.verify_flags &= ~ssl.VERIFY_X509_STRICT
